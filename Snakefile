@@ -1,0 +1,24 @@
+# actgrid: Lucid-style activation grids for datasets of photos.
+#   snakemake --cores 2        renders every dataset in config.yaml
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/extract.smk"
+include: "rules/factorize.smk"
+include: "rules/render.smk"
+include: "rules/assemble.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        all_grids(),

@@ -1,0 +1,84 @@
+"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture and metrics.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from actgrid import extract, metrics, render
+from actgrid.models import feature_model, get_model
+
+
+def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
+    return tiles[:, crop : tiles.shape[1] - crop, crop : tiles.shape[2] - crop] if crop else tiles
+
+
+def tile_grid(tiles: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """[rows·cols, h, w, 3] tiles in row-major cell order -> one [rows·h, cols·w, 3] picture."""
+    n, h, w, ch = tiles.shape
+    if n != rows * cols:
+        raise ValueError(f"{n} tiles cannot fill a {rows}×{cols} grid")
+    return (
+        tiles.reshape(rows, cols, h, w, ch).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, ch)
+    )
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarray:
+    """The photo scaled to the grid's height, a white gap, then the grid (uint8)."""
+    h = grid.shape[0]
+    w = int(round(photo.shape[1] * h / photo.shape[0]))
+    scaled = np.asarray(Image.fromarray(photo).resize((w, h), Image.BICUBIC))
+    white = np.full((h, gap, 3), 255, np.uint8)
+    return np.concatenate([scaled, white, grid], axis=1)
+
+
+def _save_png(array: np.ndarray, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
+    Image.fromarray(array).save(tmp)
+    os.replace(tmp, path)
+
+
+def assemble(activations_path, shard_paths, grid_png, side_png, metrics_json, p: dict) -> dict:
+    """Check every cell is there, write the pictures and the quality figures."""
+    acts, photo, attrs = extract.load(activations_path)
+    rows, cols, _ = acts.shape
+    tiles, objective, shard = render.load_shards(shard_paths)
+    if len(tiles) != rows * cols:
+        raise ValueError(f"shards hold {len(tiles)} cells, {activations_path} has {rows}×{cols}")
+    grid = to_uint8(tile_grid(crop_tiles(tiles, p["crop"]), rows, cols))
+    targets = acts.reshape(rows * cols, -1)
+    features = feature_model(get_model(attrs["model"], int(attrs["input_size"])), attrs["layer"])
+    size = tiles.shape[1]
+    rendered = metrics.faithfulness(features, tiles, targets)
+    patches = metrics.photo_patches(photo, (rows, cols), size)
+    natural = metrics.faithfulness(features, patches, targets)
+    report = {
+        "image": attrs["image_path"],
+        "model": attrs["model_id"],
+        "layer": attrs["layer"],
+        "grid": [int(rows), int(cols)],
+        "tile_size": int(size),
+        "render": p["render"],
+        "faithfulness": metrics.summary(rendered),
+        "faithfulness_photo_patches": metrics.summary(natural),
+        "coherence": metrics.coherence(crop_tiles(tiles, p["crop"]), targets),
+        "coherence_across_shards": metrics.coherence(crop_tiles(tiles, p["crop"]), targets, shard),
+        "coherence_photo_patches": metrics.coherence(patches, targets),
+        "objective": metrics.summary(objective),
+    }
+    for path in (grid_png, side_png, metrics_json):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    _save_png(grid, Path(grid_png))
+    _save_png(side_by_side(photo, grid), Path(side_png))
+    tmp = Path(metrics_json).with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(report, indent=2) + "\n")
+    os.replace(tmp, metrics_json)
+    return report

@@ -1,0 +1,43 @@
+"""Stage 1: a photo's activations at one layer, written to a self-describing HDF5 file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from actgrid import h5io, images
+from actgrid.models import feature_model, get_model
+
+KIND = "activations"
+
+
+def extract(image_path, out, model_name: str, layer: str, input_size: int, resize: str) -> None:
+    """Run the model on the image up to ``layer``; write activations [H, W, C] and the input."""
+    rgb = images.fit_to_model(images.load_rgb(image_path), input_size, resize, image_path)
+    model = get_model(model_name, input_size)
+    features = feature_model(model, layer)
+    x = rgb.astype(np.float32) / 255.0
+    acts = np.asarray(features(x[None], training=False))[0].astype(np.float32)
+    with h5io.atomic_h5(out, KIND) as f:
+        f.create_dataset("activations", data=acts, compression="gzip")
+        f.create_dataset("image", data=rgb, compression="gzip")
+        f.attrs.update(
+            model=model.name,
+            model_id=model.identity,
+            model_weights_sha256=model.weights_sha256,
+            layer=layer,
+            input_size=input_size,
+            resize=resize,
+            value_range=np.asarray(model.value_range, np.float32),
+            image_path=str(image_path),
+            image_sha256=images.sha256(image_path),
+            activation_min=float(acts.min()),
+            activation_max=float(acts.max()),
+        )
+
+
+def load(path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Activations [H, W, C], the model's input image [h, w, 3] and the file's attributes."""
+    with h5io.open_h5(Path(path), KIND) as f:
+        return h5io.read(f, "activations"), h5io.read(f, "image"), dict(f.attrs)

@@ -1,0 +1,83 @@
+"""Stage 2: NMF of a layer's activation vectors into k groups, as Lucid's ChannelReducer."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.decomposition import NMF
+from sklearn.exceptions import ConvergenceWarning
+
+from actgrid import extract, h5io
+
+KIND = "groups"
+NEGATIVE_MODES = ("error", "clip", "shift")
+
+
+class FactorizeError(ValueError):
+    """Activations NMF cannot take."""
+
+
+def make_nonnegative(flat: np.ndarray, mode: str, source: str) -> np.ndarray:
+    """Refuse (``error``), zero (``clip``) or offset (``shift``) negative activations."""
+    low = float(flat.min())
+    if low >= 0:
+        return flat
+    if mode == "error":
+        frac = float((flat < 0).mean())
+        raise FactorizeError(
+            f"{source}: {frac:.0%} of activations are negative (min {low:.3g}); NMF needs a "
+            "post-activation layer (e.g. *_relu), or set nmf.negative to 'clip' or 'shift'"
+        )
+    if mode == "clip":
+        return np.maximum(flat, 0)
+    if mode == "shift":
+        return flat - low
+    raise FactorizeError(f"unknown nmf.negative mode {mode!r}; use one of {NEGATIVE_MODES}")
+
+
+def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
+    """NMF of [N, C]: group weights [N, k] with each group's max 1, components [k, C], errors."""
+    n, c = flat.shape
+    if k > min(n, c):
+        raise FactorizeError(f"{k} NMF groups is more than the {min(n, c)} cells/channels")
+    nmf = NMF(n_components=k, init="nndsvda", max_iter=max_iter, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weights = nmf.fit_transform(flat)
+    components = nmf.components_
+    peak = weights.max(0)
+    peak[peak == 0] = 1.0
+    weights, components = weights / peak, components * peak[:, None]
+    relative = float(np.linalg.norm(flat - weights @ components) / max(np.linalg.norm(flat), 1e-12))
+    return (
+        weights.astype(np.float32),
+        components.astype(np.float32),
+        float(nmf.reconstruction_err_),
+        relative,
+    )
+
+
+def run(activations_path, out, k: int, negative: str, seed: int) -> None:
+    """Factorize an activations file into a groups file."""
+    acts, _, attrs = extract.load(activations_path)
+    flat = make_nonnegative(acts.reshape(-1, acts.shape[-1]), negative, str(activations_path))
+    weights, components, err, rel = factorize(flat, k, seed)
+    with h5io.atomic_h5(out, KIND) as f:
+        f.create_dataset("weights", data=weights)
+        f.create_dataset("components", data=components)
+        f.attrs.update(
+            groups=k,
+            negative=negative,
+            seed=seed,
+            reconstruction_error=err,
+            relative_error=rel,
+            grid_shape=np.asarray(acts.shape[:2]),
+            model_id=attrs["model_id"],
+            layer=attrs["layer"],
+        )
+
+
+def load_weights(path) -> np.ndarray:
+    with h5io.open_h5(path, KIND) as f:
+        return h5io.read(f, "weights")

@@ -1,0 +1,65 @@
+"""Load photos of any mode and size as RGB arrays the model can take."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+RESIZE_MODES = ("stretch", "crop", "none")
+
+
+class ImageError(ValueError):
+    """An image that cannot be read or used."""
+
+
+def sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _to_rgb(img: Image.Image) -> Image.Image:
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        arr = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        img = Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        img = img.convert("RGBA")
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img)
+    return img.convert("RGB")
+
+
+def load_rgb(path: str | Path) -> np.ndarray:
+    """The image at ``path`` as uint8 RGB [h, w, 3], EXIF orientation applied."""
+    path = Path(path)
+    try:
+        with Image.open(path) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img)
+            rgb = _to_rgb(img)
+    except Image.DecompressionBombError as e:
+        raise ImageError(
+            f"{path}: {e}. Raise PIL.Image.MAX_IMAGE_PIXELS deliberately if you trust the file."
+        ) from e
+    except (OSError, SyntaxError, ValueError) as e:
+        raise ImageError(f"{path}: not a readable image ({e})") from e
+    return np.asarray(rgb)
+
+
+def fit_to_model(rgb: np.ndarray, size: int, mode: str, path: str | Path = "image") -> np.ndarray:
+    """Resize (``stretch``), centre-crop then resize (``crop``) or keep (``none``) the image."""
+    h, w = rgb.shape[:2]
+    if min(h, w) < 2:
+        raise ImageError(f"{path}: image is {w}×{h} pixels, too small to use")
+    img = Image.fromarray(rgb)
+    if mode == "crop":
+        side = min(h, w)
+        top, left = (h - side) // 2, (w - side) // 2
+        img = img.crop((left, top, left + side, top + side))
+    if mode in ("crop", "stretch"):
+        img = img.resize((size, size), Image.BICUBIC)
+    elif mode != "none":
+        raise ImageError(f"unknown resize mode {mode!r}; use one of {RESIZE_MODES}")
+    return np.asarray(img)

@@ -1,0 +1,1 @@
+"""Lucid-style feature visualization pieces in TensorFlow 2: param, transform, objectives, adam."""

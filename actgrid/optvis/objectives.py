@@ -1,0 +1,26 @@
+"""Objectives on a batch of layer activations."""
+
+import tensorflow as tf
+
+
+def direction(acts: tf.Tensor, targets: tf.Tensor, cossim_pow: float = 0.0) -> tf.Tensor:
+    """Lucid's ``direction``: per tile, mean over positions of dot(activation, target).
+
+    With ``cossim_pow`` > 0 each position's dot product is weighted by its cosine
+    similarity to the target (floored at 0.1) to that power, as Lucid's option of the same
+    name: it rewards pointing the right way over merely growing large.
+    acts: [n, h, w, c]; targets: [n, c]. Returns [n].
+    """
+    dots = tf.einsum("nhwc,nc->nhw", acts, targets)
+    if cossim_pow:
+        norms = tf.norm(acts, axis=-1) * tf.norm(targets, axis=-1)[:, None, None]
+        cos = tf.maximum(dots / (norms + 1e-4), 0.1)
+        dots *= cos**cossim_pow
+    return tf.reduce_mean(dots, axis=[1, 2])
+
+
+def cosine(a: tf.Tensor, b: tf.Tensor, eps: float = 1e-8) -> tf.Tensor:
+    """Row-wise cosine similarity of [n, c] tensors."""
+    a = tf.math.l2_normalize(a, axis=-1, epsilon=eps)
+    b = tf.math.l2_normalize(b, axis=-1, epsilon=eps)
+    return tf.reduce_sum(a * b, axis=-1)

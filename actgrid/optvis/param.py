@@ -1,0 +1,58 @@
+"""Image parameterizations: Lucid's Fourier-space image and decorrelated colour."""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+# Square root of the colour correlation of ImageNet, as used by Lucid.
+COLOR_CORRELATION_SVD_SQRT = np.asarray(
+    [[0.26, 0.09, 0.02], [0.27, 0.00, -0.05], [0.27, -0.09, 0.03]], dtype=np.float32
+)
+COLOR_DECORRELATION = COLOR_CORRELATION_SVD_SQRT / np.max(
+    np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0)
+)
+INIT_SD = 0.01
+
+
+def rfft2d_freqs(h: int, w: int) -> np.ndarray:
+    """Frequency magnitude of each bin of a real 2-D FFT of an h×w image."""
+    fy = np.fft.fftfreq(h)[:, None]
+    fx = np.fft.fftfreq(w)[: w // 2 + 1 + (w % 2)]
+    return np.sqrt(fx * fx + fy * fy)
+
+
+def spectrum_shape(size: int) -> tuple[int, int, int, int]:
+    """Shape of one tile's spectrum parameters: (re/im, channel, fy, fx)."""
+    fh, fw = rfft2d_freqs(size, size).shape
+    return (2, 3, fh, fw)
+
+
+def spectrum_scale(size: int, decay_power: float = 1.0) -> np.ndarray:
+    """Per-frequency scale: 1/max(freq, 1/size)^decay · sqrt(size²), as Lucid's fft_image."""
+    freqs = rfft2d_freqs(size, size)
+    scale = 1.0 / np.maximum(freqs, 1.0 / size) ** decay_power
+    return (scale * size).astype(np.float32)
+
+
+def init_spectra(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
+    """Random spectra for n tiles, standard deviation 0.01 as Lucid initialises them."""
+    return (INIT_SD * rng.standard_normal((n, *spectrum_shape(size)))).astype(np.float32)
+
+
+def spectra_to_images(spectra: tf.Tensor, size: int) -> tf.Tensor:
+    """[n, 2, 3, fh, fw] spectra -> [n, size, size, 3] images in the decorrelated space."""
+    scale = tf.constant(spectrum_scale(size))
+    spectrum = tf.complex(spectra[:, 0] * scale, spectra[:, 1] * scale)
+    img = tf.signal.irfft2d(spectrum, fft_length=[size, size])
+    return tf.transpose(img, [0, 2, 3, 1]) / 4.0
+
+
+def decorrelate_colors(images: tf.Tensor) -> tf.Tensor:
+    """Map decorrelated colour coordinates to RGB (last axis)."""
+    return tf.linalg.matvec(tf.constant(COLOR_DECORRELATION), images)
+
+
+def to_valid_rgb(images: tf.Tensor) -> tf.Tensor:
+    """Lucid's to_valid_rgb(decorrelate=True, sigmoid=True): RGB in (0, 1)."""
+    return tf.sigmoid(decorrelate_colors(images))

@@ -1,0 +1,73 @@
+"""Lucid's standard transforms as one batched affine warp with per-tile random parameters.
+
+Lucid applies pad(12, 0.5), jitter(8), random scale (0.90..1.10), random rotation
+(-10..10°, 0 weighted ×5 more) and jitter(4) in sequence. The composition of these is an
+affine map, so every tile gets its own random draw and one bilinear warp
+(``ImageProjectiveTransformV3``) applies all of them; the output keeps the size Lucid gets
+at scale 1 (tile + 12) so shapes stay fixed and the step function never retraces.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+PAD, JITTER1, JITTER2 = 12, 8, 4
+SCALES = np.asarray([1 + (i - 5) / 50.0 for i in range(11)], np.float32)
+ANGLES = np.asarray(list(range(-10, 11)) + 5 * [0], np.float32)
+FILL = 0.5
+
+
+def output_size(size: int) -> int:
+    """Side of a transformed tile."""
+    return size + 2 * PAD - JITTER1 - JITTER2
+
+
+def _choice(rng: tf.random.Generator, values: np.ndarray, n: int) -> tf.Tensor:
+    idx = rng.uniform([n], 0, len(values), dtype=tf.int32)
+    return tf.gather(tf.constant(values), idx)
+
+
+def random_affine(rng: tf.random.Generator, n: int, size: int) -> tf.Tensor:
+    """[n, 8] projective transforms mapping output pixels to tile pixels."""
+    jit1 = tf.cast(rng.uniform([n, 2], 0, JITTER1 + 1, dtype=tf.int32), tf.float32)
+    jit2 = tf.cast(rng.uniform([n, 2], 0, JITTER2 + 1, dtype=tf.int32), tf.float32)
+    scale = _choice(rng, SCALES, n)
+    theta = _choice(rng, ANGLES, n) * (math.pi / 180.0)
+    mid = (size + 2 * PAD - JITTER1 - 1) / 2.0  # centre of the jittered, padded tile
+    # Output point p -> after jitter 2: q = p + jit2; undo rotation and scale about mid;
+    # then undo jitter 1 and padding: tile point = R(-θ) (q - mid) / s + mid + jit1 - PAD.
+    cos, sin = tf.cos(theta) / scale, tf.sin(theta) / scale
+    off_x = jit2[:, 0] - mid
+    off_y = jit2[:, 1] - mid
+    tx = cos * off_x + sin * off_y + mid + jit1[:, 0] - PAD
+    ty = -sin * off_x + cos * off_y + mid + jit1[:, 1] - PAD
+    zeros = tf.zeros_like(cos)
+    return tf.stack([cos, sin, tx, -sin, cos, ty, zeros, zeros], axis=1)
+
+
+def apply_affine(images: tf.Tensor, transforms: tf.Tensor, out_size: int) -> tf.Tensor:
+    """Warp [n, h, w, 3] images with [n, 8] transforms; outside pixels are grey (0.5)."""
+    return tf.raw_ops.ImageProjectiveTransformV3(
+        images=images,
+        transforms=transforms,
+        output_shape=tf.constant([out_size, out_size], tf.int32),
+        fill_value=tf.constant(FILL, images.dtype),
+        interpolation="BILINEAR",
+        fill_mode="CONSTANT",
+    )
+
+
+def standard_transforms(rng: tf.random.Generator, images: tf.Tensor) -> tf.Tensor:
+    """Lucid's standard_transforms on a batch, each tile drawn independently."""
+    n, size = tf.shape(images)[0], images.shape[1]
+    return apply_affine(images, random_affine(rng, n, size), output_size(size))
+
+
+def center_pad(images: tf.Tensor) -> tf.Tensor:
+    """The identity counterpart of standard_transforms (same output size, no randomness)."""
+    size = images.shape[1]
+    pad = (output_size(size) - size) // 2
+    return tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], constant_values=FILL)

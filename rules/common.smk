@@ -1,0 +1,101 @@
+import sys
+
+sys.path.insert(0, workflow.basedir)
+
+from actgrid import datasets, tags
+from actgrid.models import get_model
+
+RESULTS = config["results"]
+MODEL = get_model(config["model"]["name"], config["model"]["input_size"])
+MODEL_TAG = tags.model_tag(MODEL.identity, config["model"]["input_size"], config["model"]["resize"])
+IMAGES = {name: datasets.list_images(name, spec) for name, spec in config["datasets"].items()}
+RENDER = config["render"]
+RENDER_PARAMS = {
+    "size": RENDER["tile_size"],
+    "steps": RENDER["steps"],
+    "batch": RENDER["batch_size"],
+    "lr": RENDER["learning_rate"],
+    "shared_fraction": RENDER["shared_fraction"],
+    "cossim_pow": RENDER["cossim_pow"],
+    "transforms": RENDER["transforms"] == "standard",
+    "seed": RENDER["seed"],
+}
+LAYER_DIR = f"{RESULTS}/{{dataset}}/{{image}}/{{model}}/{{layer}}"
+RENDER_DIR = f"{LAYER_DIR}/{{groups}}/{{render}}"
+
+
+wildcard_constraints:
+    dataset=r"[^/]+",
+    image=r"[^/]+",
+    model=r"[^/]+",
+    layer=r"[^/]+",
+    groups=r"nmf\d+(-clip|-shift)?|naive",
+    render=r"W\d+_[^/]+",
+    n=r"\d+",
+    i=r"\d+",
+
+
+def check_config():
+    """Fail before any job runs on layers or shard counts the model cannot serve."""
+    for layer in config["layers"]:
+        if layer not in MODEL.layer_names():
+            raise ValueError(
+                f"config: model {MODEL.name!r} has no layer {layer!r}; "
+                f"spatial layers: {', '.join(MODEL.layer_names()[:-1])}"
+            )
+        rows, cols = MODEL.grid_shape(layer, config["model"]["input_size"])
+        if config["model"]["resize"] != "none" and RENDER["n_shards"] > rows * cols:
+            raise ValueError(
+                f"config: render.n_shards={RENDER['n_shards']} is more than the "
+                f"{rows * cols} cells of layer {layer!r}"
+            )
+
+
+check_config()
+
+
+def image_path(wildcards):
+    try:
+        return IMAGES[wildcards.dataset][wildcards.image]
+    except KeyError:
+        raise ValueError(f"no image {wildcards.image!r} in dataset {wildcards.dataset!r}") from None
+
+
+def render_dirs():
+    """Every (method, groups, render) directory the config asks for."""
+    k, negative = config["nmf"]["groups"], config["nmf"]["negative"]
+    return [
+        f"{tags.groups_tag(m, k, negative)}/{tags.render_tag(m, RENDER_PARAMS)}"
+        for m in RENDER["methods"]
+    ]
+
+
+def all_grids():
+    return [
+        f"{RESULTS}/{dataset}/{image}/{MODEL_TAG}/{layer}/{rdir}/{name}"
+        for dataset, images in IMAGES.items()
+        for image in images
+        for layer in config["layers"]
+        for rdir in render_dirs()
+        for name in ("grid.png", "side_by_side.png", "metrics.json")
+    ]
+
+
+def render_params(wildcards):
+    method = tags.parse_groups_tag(wildcards.groups)["method"]
+    return tags.parse_render_tag(wildcards.render, method)
+
+
+def shard_inputs(wildcards):
+    layer_dir = LAYER_DIR.format(**dict(wildcards.items()))
+    inputs = {"activations": f"{layer_dir}/activations.h5"}
+    if wildcards.groups != "naive":
+        inputs["groups"] = f"{layer_dir}/{wildcards.groups}/groups.h5"
+        inputs["shared"] = f"{layer_dir}/{wildcards.groups}/{wildcards.render}/shared.h5"
+    return inputs
+
+
+def shard_files(wildcards):
+    render_dir = RENDER_DIR.format(**dict(wildcards.items()))
+    n = RENDER["n_shards"]
+    return [f"{render_dir}/shards{n}/shard{i}.h5" for i in range(n)]

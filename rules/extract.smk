@@ -1,0 +1,15 @@
+rule extract:
+    """Run the model on one photo up to one layer; write its activations."""
+    input:
+        image=image_path,
+    output:
+        f"{LAYER_DIR}/activations.h5",
+    log:
+        f"{LAYER_DIR}/logs/extract.log",
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: {**tags.parse_model_tag(w.model), "layer": w.layer},
+    script:
+        "../scripts/extract.py"

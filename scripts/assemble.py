@@ -1,0 +1,22 @@
+"""Snakemake entry point: rule assemble."""
+
+import json
+
+from actgrid.logs import to_log
+
+log = to_log(snakemake.log[0])
+
+from actgrid.assemble import assemble  # noqa: E402  (after the log redirect, for TF's output)
+from actgrid.logs import set_threads  # noqa: E402
+
+set_threads(snakemake.threads)
+out = snakemake.output
+report = assemble(
+    snakemake.input.activations,
+    snakemake.input.shards,
+    out.grid,
+    out.side_by_side,
+    out.metrics,
+    snakemake.params.cfg,
+)
+log.info("metrics: %s", json.dumps(report))

@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+
+from actgrid import assemble, h5io, metrics, render
+
+
+def test_tile_grid_is_row_major():
+    tiles = np.zeros((6, 2, 2, 3))
+    for i in range(6):
+        tiles[i] = i
+    grid = assemble.tile_grid(tiles, 2, 3)
+    assert grid.shape == (4, 6, 3)
+    for i in range(6):
+        r, c = divmod(i, 3)
+        assert (grid[2 * r : 2 * r + 2, 2 * c : 2 * c + 2] == i).all()
+
+
+def test_crop():
+    tiles = np.random.rand(2, 48, 48, 3)
+    out = assemble.crop_tiles(tiles, 2)
+    assert out.shape == (2, 44, 44, 3)
+    np.testing.assert_array_equal(out[0, 0, 0], tiles[0, 2, 2])
+
+
+def _shard(path, cells, total):
+    with h5io.atomic_h5(path, render.SHARD_KIND) as f:
+        f.create_dataset("cells", data=np.asarray(cells))
+        f.create_dataset("tiles", data=np.stack([np.full((4, 4, 3), c, np.float32) for c in cells]))
+        f.create_dataset("objective", data=np.asarray(cells, np.float32))
+        f.attrs["cells_total"] = total
+
+
+def test_shards_are_merged_in_cell_order(tmp_path):
+    _shard(tmp_path / "b.h5", [2, 3], 4)
+    _shard(tmp_path / "a.h5", [0, 1], 4)
+    tiles, obj, shard = render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"])
+    np.testing.assert_array_equal(obj, [0, 1, 2, 3])
+    np.testing.assert_array_equal(shard, [1, 1, 0, 0])
+    assert tiles[3, 0, 0, 0] == 3
+
+
+def test_missing_cell_is_an_error(tmp_path):
+    _shard(tmp_path / "a.h5", [0, 1], 4)
+    _shard(tmp_path / "b.h5", [3], 4)
+    with pytest.raises(ValueError, match=r"miss cells \[2\] of 4"):
+        render.load_shards([tmp_path / "a.h5", tmp_path / "b.h5"])
+
+
+def test_cell_slices():
+    parts = render.cell_slices(10, 3)
+    assert [len(p) for p in parts] == [4, 3, 3]
+    np.testing.assert_array_equal(np.concatenate(parts), np.arange(10))
+    with pytest.raises(ValueError, match="n_shards must be 1..10"):
+        render.cell_slices(10, 11)
+
+
+def test_coherence_rewards_matching_structure():
+    rng = np.random.default_rng(0)
+    protos = rng.random((4, 16, 16, 3))
+    labels = np.repeat(np.arange(4), 10)
+    targets = np.eye(4)[labels] + 0.05 * rng.random((40, 4))
+    coherent = protos[labels] + 0.05 * rng.random((40, 16, 16, 3))
+    shuffled = coherent[rng.permutation(40)]
+    assert metrics.coherence(coherent, targets) > 0.3
+    assert abs(metrics.coherence(shuffled, targets)) < 0.2
+    halves = np.arange(40) % 2
+    assert metrics.coherence(coherent, targets, halves) > 0.3
+
+
+def test_photo_patches_are_centred_on_cells():
+    image = np.zeros((40, 40, 3), np.uint8)
+    image[10:20, 30:40] = 255  # cell (0, 1) of a 2×2 grid spans rows 0..20, cols 20..40
+    patches = metrics.photo_patches(image, (2, 2), 10)
+    assert patches.shape == (4, 10, 10, 3)
+    assert patches[1].mean() > patches[0].mean()

@@ -1,0 +1,50 @@
+import numpy as np
+import tensorflow as tf
+
+from actgrid.models import feature_model
+from actgrid.optvis import param
+from actgrid.optvis.adam import RowAdam
+from actgrid.optvis.render import TileOptimizer
+
+
+def _optimizer(model, shared, steps_seed=0):
+    features = feature_model(model, "block3_expand_relu")
+    rng = np.random.default_rng(0)
+    targets = np.maximum(rng.standard_normal((12, 144)), 0).astype(np.float32)
+    unique = RowAdam(param.init_spectra(rng, 12, 24), lr=0.05)
+    kwargs = {}
+    if shared:
+        kwargs = dict(
+            group_weights=rng.random((12, 3)).astype(np.float32),
+            groups=RowAdam(param.init_spectra(rng, 3, 24), lr=0.05),
+            train_groups=True,
+        )
+    return TileOptimizer(features, targets, unique, 24, 4, steps_seed, **kwargs)
+
+
+def test_objective_rises_and_loop_is_traced_once(model):
+    opt = _optimizer(model, shared=True)
+    before = opt.final_objective().mean()
+    opt.run(tf.constant(10))
+    opt.run(tf.constant(20))
+    assert opt.run.experimental_get_tracing_count() == 1
+    assert opt.final_objective().mean() > before
+    assert opt.groups.t.numpy()[0] == 30
+
+
+def test_only_sampled_cells_move(model):
+    opt = _optimizer(model, shared=False)
+    start = opt.unique.param.numpy().copy()
+    opt.run(tf.constant(1))
+    moved = np.abs(opt.unique.param.numpy() - start).reshape(12, -1).max(1) > 0
+    assert moved.sum() == 4
+    np.testing.assert_array_equal(opt.unique.t.numpy() > 0, moved)
+
+
+def test_same_seed_same_result(model):
+    a, b = _optimizer(model, True, 7), _optimizer(model, True, 7)
+    a.run(tf.constant(5))
+    b.run(tf.constant(5))
+    np.testing.assert_allclose(a.all_images(), b.all_images(), atol=1e-5)
+    tiles = a.all_images()
+    assert tiles.shape == (12, 24, 24, 3) and tiles.min() >= 0 and tiles.max() <= 1

@@ -1,0 +1,114 @@
+"""The real workflow, end to end, on a tiny config in a temporary directory."""
+
+import hashlib
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "datasets": {"tiny": {"images": "images"}},
+    "model": {"name": "efficientnet_lite0", "input_size": 128, "resize": "stretch"},
+    "layers": ["block10_dw_relu"],
+    "nmf": {"groups": 4},
+    "render": {
+        "methods": ["shared", "naive"],
+        "tile_size": 32,
+        "steps": 48,
+        "batch_size": 16,
+        "n_shards": 2,
+    },
+}
+
+
+def snakemake(workdir, config, *extra):
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
+    cmd += ["--configfile", str(workdir / "config.yaml"), "--cores", "2", *extra]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-4000:]
+    return done.stderr
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("wf")
+    (workdir / "images").mkdir()
+    shutil.copy(REPO / "data/default/chelsea.png", workdir / "images")
+    snakemake(workdir, TINY)
+    layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
+    return workdir, layer
+
+
+def test_every_output_exists_with_the_right_size(run):
+    _, layer = run
+    assert (layer / "activations.h5").exists() and (layer / "nmf4/groups.h5").exists()
+    for groups in ("nmf4", "naive"):
+        (render_dir,) = (layer / groups).glob("W32_*")
+        grid = Image.open(render_dir / "grid.png")
+        assert grid.size == (8 * 28, 8 * 28)  # 128 px input -> 8×8 cells, 32 px tiles cropped by 2
+        assert Image.open(render_dir / "side_by_side.png").size[1] == 8 * 28
+        assert len(list((render_dir / "shards2").glob("shard*.h5"))) == 2
+        assert np.asarray(grid).std() > 10  # not a flat grey picture
+        assert (render_dir / "shards2/logs/shard0.log").read_text().count("cell-steps/s") > 0
+
+
+def test_faithfulness_beats_random_tiles(run):
+    from actgrid import extract, metrics
+    from actgrid.models import feature_model, get_model
+    from actgrid.optvis import param
+
+    _, layer = run
+    (render_dir,) = (layer / "nmf4").glob("W32_*")
+    report = json.loads((render_dir / "metrics.json").read_text())
+    acts, _, attrs = extract.load(layer / "activations.h5")
+    targets = acts.reshape(-1, acts.shape[-1])
+    features = feature_model(get_model(attrs["model"], 128), attrs["layer"])
+    spectra = param.init_spectra(np.random.default_rng(0), len(targets), 32)
+    random_tiles = param.to_valid_rgb(param.spectra_to_images(spectra, 32)).numpy()
+    random_faith = metrics.faithfulness(features, random_tiles, targets).mean()
+    assert report["faithfulness"]["mean"] > random_faith + 0.1
+    assert set(report) >= {"faithfulness_photo_patches", "coherence", "coherence_across_shards"}
+    assert report["grid"] == [8, 8] and report["render"]["steps"] == 48
+
+
+def test_activations_file_describes_itself(run):
+    import h5py
+
+    _, layer = run
+    with h5py.File(layer / "activations.h5") as f:
+        assert f["activations"].shape == (8, 8, 672) and f["activations"].dtype == np.float32
+        attrs = dict(f.attrs)
+    assert attrs["layer"] == "block10_dw_relu" and attrs["input_size"] == 128
+    assert attrs["image_sha256"] == sha(REPO / "data/default/chelsea.png")
+    assert len(attrs["model_weights_sha256"]) == 64
+    assert {"model", "value_range", "image_path", "actgrid_version"} <= set(attrs)
+
+
+def test_shard_count_changes_only_the_shards(run):
+    workdir, layer = run
+    (render_dir,) = (layer / "nmf4").glob("W32_*")
+    upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", render_dir / "shared.h5"]
+    before = [sha(p) for p in upstream]
+    config = {**TINY, "render": {**TINY["render"], "n_shards": 3}}
+    log = snakemake(workdir, config)
+    assert [sha(p) for p in upstream] == before
+    assert (
+        "rule extract" not in log
+        and "rule render_shared" not in log
+        and "rule factorize" not in log
+    )
+    assert len(list((render_dir / "shards3").glob("shard*.h5"))) == 3
+    assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)

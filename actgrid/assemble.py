@@ -53,10 +53,11 @@ def assemble(activations_path, shard_paths, grid_png, side_png, metrics_json, p:
     tiles, objective, shard = render.load_shards(shard_paths)
     if len(tiles) != rows * cols:
         raise ValueError(f"shards hold {len(tiles)} cells, {activations_path} has {rows}×{cols}")
-    grid = to_uint8(tile_grid(crop_tiles(tiles, p["crop"]), rows, cols))
+    cropped = crop_tiles(tiles, p["crop"])
+    grid = to_uint8(tile_grid(cropped, rows, cols))
     targets = acts.reshape(rows * cols, -1)
     features = feature_model(get_model(attrs["model"], int(attrs["input_size"])), attrs["layer"])
-    size = tiles.shape[1]
+    size, side = tiles.shape[1], p["coherence_side"]
     rendered = metrics.faithfulness(features, tiles, targets)
     patches = metrics.photo_patches(photo, (rows, cols), size)
     natural = metrics.faithfulness(features, patches, targets)
@@ -69,9 +70,9 @@ def assemble(activations_path, shard_paths, grid_png, side_png, metrics_json, p:
         "render": p["render"],
         "faithfulness": metrics.summary(rendered),
         "faithfulness_photo_patches": metrics.summary(natural),
-        "coherence": metrics.coherence(crop_tiles(tiles, p["crop"]), targets),
-        "coherence_across_shards": metrics.coherence(crop_tiles(tiles, p["crop"]), targets, shard),
-        "coherence_photo_patches": metrics.coherence(patches, targets),
+        "coherence": metrics.coherence(cropped, targets, side=side),
+        "coherence_across_shards": metrics.coherence(cropped, targets, shard, side),
+        "coherence_photo_patches": metrics.coherence(patches, targets, side=side),
         "objective": metrics.summary(objective),
     }
     for path in (grid_png, side_png, metrics_json):

@@ -59,12 +59,15 @@ def _pixel_signatures(tiles: np.ndarray, side: int = 8) -> np.ndarray:
     return t.reshape(n, -1)
 
 
-def coherence(tiles: np.ndarray, targets: np.ndarray, groups: np.ndarray | None = None) -> float:
+def coherence(
+    tiles: np.ndarray, targets: np.ndarray, groups: np.ndarray | None = None, side: int = 8
+) -> float:
     """Spearman correlation, over cell pairs, of target cosine and tile pixel correlation.
 
-    With ``groups`` (e.g. each cell's shard), only pairs from different groups count.
+    Tiles are compared after area-averaging down to side×side pixels. With ``groups`` (e.g.
+    each cell's shard), only pairs from different groups count.
     """
-    sig = _pixel_signatures(tiles)
+    sig = _pixel_signatures(tiles, side)
     sig = sig - sig.mean(1, keepdims=True)
     pix = np.corrcoef(sig) if len(sig) > 1 else np.ones((1, 1))
     unit = targets / np.maximum(np.linalg.norm(targets, axis=1, keepdims=True), 1e-12)

@@ -50,7 +50,8 @@ def _initial(n: int, size: int, seed: int, stream: int) -> np.ndarray:
     return init_spectra(np.random.default_rng([seed, stream]), n, size)
 
 
-def _setup(activations_path, p):
+def _targets_and_features(activations_path):
+    """The cells' target vectors [N, C] and the model cut at their layer."""
     acts, _, attrs = extract.load(activations_path)
     model = get_model(attrs["model"], int(attrs["input_size"]))
     if model.identity != attrs["model_id"]:
@@ -87,7 +88,7 @@ def run_shared(activations_path, groups_path, out, p: dict) -> None:
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
-    targets, features = _setup(activations_path, p)
+    targets, features = _targets_and_features(activations_path)
     weights = factorize.load_weights(groups_path)
     n, size = len(targets), p["size"]
     unique = RowAdam(_initial(n, size, p["seed"], 0), lr=p["lr"])
@@ -119,7 +120,7 @@ def run_shard(activations_path, groups_path, shared_path, out, p: dict, shard: i
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
-    targets, features = _setup(activations_path, p)
+    targets, features = _targets_and_features(activations_path)
     n, size = len(targets), p["size"]
     cells = cell_slices(n, n_shards)[shard]
     weights = groups = None

@@ -13,6 +13,6 @@ rule assemble:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=lambda w: {"crop": config["assemble"]["crop"], "render": render_params(w)},
+        cfg=assemble_params,
     script:
         "../scripts/assemble.py"

@@ -99,3 +99,7 @@ def shard_files(wildcards):
     render_dir = RENDER_DIR.format(**dict(wildcards.items()))
     n = RENDER["n_shards"]
     return [f"{render_dir}/shards{n}/shard{i}.h5" for i in range(n)]
+
+
+def assemble_params(wildcards):
+    return {**config["assemble"], "render": render_params(wildcards)}

@@ -6,6 +6,7 @@ rule extract:
         f"{LAYER_DIR}/activations.h5",
     log:
         f"{LAYER_DIR}/logs/extract.log",
+    cache: "omit-software"
     conda:
         "../envs/actgrid.yaml"
     threads: 1

@@ -6,6 +6,7 @@ rule factorize:
         f"{LAYER_DIR}/{{groups}}/groups.h5",
     log:
         f"{LAYER_DIR}/{{groups}}/logs/factorize.log",
+    cache: "omit-software"
     conda:
         "../envs/actgrid.yaml"
     threads: 1

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from conftest import REPO
+from workflow_helpers import REPO
 
 
 def test_snakemake_lint():

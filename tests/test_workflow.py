@@ -2,15 +2,11 @@
 
 import hashlib
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
-
-from conftest import REPO
+from workflow_helpers import REPO, job_counts, make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -29,25 +25,15 @@ TINY = {
 }
 
 
-def snakemake(workdir, config, *extra):
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
-    cmd = ["snakemake", "--snakefile", str(REPO / "Snakefile"), "--directory", str(workdir)]
-    cmd += ["--configfile", str(workdir / "config.yaml"), "--cores", "2", *extra]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-4000:]
-    return done.stderr
-
-
 def sha(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("wf")
-    (workdir / "images").mkdir()
-    shutil.copy(REPO / "data/default/chelsea.png", workdir / "images")
-    snakemake(workdir, TINY)
+    workdir = make_workdir(tmp_path_factory.mktemp("wf"), images=["chelsea"])
+    write_config(workdir, TINY)
+    snakemake(workdir)
     layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
     return workdir, layer
 
@@ -103,12 +89,9 @@ def test_shard_count_changes_only_the_shards(run):
     upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", render_dir / "shared.h5"]
     before = [sha(p) for p in upstream]
     config = {**TINY, "render": {**TINY["render"], "n_shards": 3}}
-    log = snakemake(workdir, config)
+    write_config(workdir, config)
+    log = snakemake(workdir)
     assert [sha(p) for p in upstream] == before
-    assert (
-        "rule extract" not in log
-        and "rule render_shared" not in log
-        and "rule factorize" not in log
-    )
+    assert job_counts(log) == {"render_shard": 6, "assemble": 2}  # 3 shards × 2 methods
     assert len(list((render_dir / "shards3").glob("shard*.h5"))) == 3
     assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)

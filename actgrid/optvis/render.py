@@ -47,7 +47,6 @@ class TileOptimizer(tf.Module):
         if self.shared:
             self.group_weights = tf.constant(group_weights, tf.float32)
         self.rng = tf.random.Generator.from_seed(seed)
-        self.last_objective = tf.Variable(tf.zeros([self.n]), name="last_objective")
 
     def _spectra(self, idx, unique_rows, group_params):
         if not self.shared:
@@ -90,7 +89,6 @@ class TileOptimizer(tf.Module):
         else:
             grad_rows = tape.gradient(loss, rows)
         self.unique.descend_rows(idx, rows, grad_rows)
-        self.last_objective.scatter_nd_update(idx[:, None], obj)
         return tf.reduce_mean(obj)
 
     @tf.function(reduce_retracing=True)

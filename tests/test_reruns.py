@@ -1,7 +1,5 @@
 """A changed parameter recomputes only the stages it affects (real Snakemake, real files)."""
 
-import copy
-import hashlib
 import os
 import re
 import signal
@@ -12,10 +10,12 @@ import pytest
 from workflow_helpers import (
     TINY,
     add_image,
+    changed,
     job_counts,
     make_workdir,
     planned,
     snakemake,
+    sha256,
     write_config,
 )
 
@@ -24,12 +24,6 @@ pytestmark = pytest.mark.slow
 RENDER = {"render_shared": 2, "render_shard": 4, "assemble": 2}
 FROM_NMF = {"factorize": 2, **RENDER}
 CHAIN = {"extract": 2, **FROM_NMF}
-
-
-def changed(section, key, value, base=TINY):
-    config = copy.deepcopy(base)
-    config.setdefault(section, {})[key] = value
-    return config
 
 
 @pytest.fixture(scope="module")
@@ -117,11 +111,11 @@ def test_new_image_runs_its_jobs_only_and_code_edits_rerun_downstream(tmp_path):
     write_config(workdir, TINY)
     snakemake(workdir)
     before = sorted(p for p in (workdir / "results").rglob("*") if p.is_file())
-    digests = [hashlib.sha256(p.read_bytes()).hexdigest() for p in before]
+    digests = [sha256(p) for p in before]
     add_image(workdir, "coffee")
     log = snakemake(workdir)
     assert job_counts(log) == {k: v // 2 for k, v in CHAIN.items()}
-    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in before] == digests
+    assert [sha256(p) for p in before] == digests
     with open(workdir / "scripts/render_shard.py", "a") as f:
         f.write("# an edit\n")
     assert planned(workdir) == {"render_shard": 4, "assemble": 2}
@@ -166,13 +160,13 @@ def test_killed_render_reruns_only_the_incomplete_shard(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     shard0 = render_dir / "shards2/shard0.h5"
-    digest = hashlib.sha256(shard0.read_bytes()).hexdigest()
+    digest = sha256(shard0)
     assert not (render_dir / "shards2/shard1.h5").exists()
     assert not list((render_dir / "shards2").glob(".shard1*"))  # no half-written file left
     snakemake(workdir, "--unlock")
     assert planned(workdir) == {"render_shard": 1, "assemble": 1}
     snakemake(workdir)
-    assert hashlib.sha256(shard0.read_bytes()).hexdigest() == digest
+    assert sha256(shard0) == digest
     assert (render_dir / "grid.png").exists()
 
 

@@ -1,13 +1,12 @@
 """The workflow submitted through snakemake-executor-plugin-slurm to a real single-node SLURM."""
 
-import copy
 import re
 import subprocess
 
 import pytest
 from PIL import Image
 from slurm_cluster import SingleNodeSlurm, available
-from workflow_helpers import TINY, make_workdir, write_config
+from workflow_helpers import TINY, changed, make_workdir, write_config
 
 pytestmark = [
     pytest.mark.slow,
@@ -74,8 +73,6 @@ def test_every_job_goes_through_sbatch_and_shards_ask_for_a_gpu(cluster, tmp_pat
     slurm_logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
     assert {int(p.stem) for p in slurm_logs} == set(jobs)
 
-    config = copy.deepcopy(TINY)
-    config["render"]["steps"] = 8
-    write_config(workdir, config)
+    write_config(workdir, changed("render", "steps", 8))
     rerun = run_on_slurm(workdir, cluster)
     assert kinds(rerun) == ["assemble", "render_shard", "render_shard", "render_shared"]

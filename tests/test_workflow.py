@@ -1,12 +1,19 @@
 """The real workflow, end to end, on a tiny config in a temporary directory."""
 
-import hashlib
 import json
 
 import numpy as np
 import pytest
 from PIL import Image
-from workflow_helpers import REPO, job_counts, make_workdir, snakemake, write_config
+from workflow_helpers import (
+    REPO,
+    changed,
+    job_counts,
+    make_workdir,
+    sha256,
+    snakemake,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +30,6 @@ TINY = {
         "n_shards": 2,
     },
 }
-
-
-def sha(path):
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,7 @@ def test_activations_file_describes_itself(run):
         assert f["activations"].shape == (8, 8, 672) and f["activations"].dtype == np.float32
         attrs = dict(f.attrs)
     assert attrs["layer"] == "block10_dw_relu" and attrs["input_size"] == 128
-    assert attrs["image_sha256"] == sha(REPO / "data/default/chelsea.png")
+    assert attrs["image_sha256"] == sha256(REPO / "data/default/chelsea.png")
     assert len(attrs["model_weights_sha256"]) == 64
     assert {"model", "value_range", "image_path", "actgrid_version"} <= set(attrs)
 
@@ -87,11 +90,11 @@ def test_shard_count_changes_only_the_shards(run):
     workdir, layer = run
     (render_dir,) = (layer / "nmf4").glob("W32_*")
     upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", render_dir / "shared.h5"]
-    before = [sha(p) for p in upstream]
-    config = {**TINY, "render": {**TINY["render"], "n_shards": 3}}
+    before = [sha256(p) for p in upstream]
+    config = changed("render", "n_shards", 3, base=TINY)
     write_config(workdir, config)
     log = snakemake(workdir)
-    assert [sha(p) for p in upstream] == before
+    assert [sha256(p) for p in upstream] == before
     assert job_counts(log) == {"render_shard": 6, "assemble": 2}  # 3 shards × 2 methods
     assert len(list((render_dir / "shards3").glob("shard*.h5"))) == 3
     assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)

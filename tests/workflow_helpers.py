@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import os
 import re
 import shutil
@@ -69,3 +71,14 @@ def job_counts(log: str) -> dict[str, int]:
 def planned(workdir: Path, *args) -> dict[str, int]:
     """The jobs a dry run would execute."""
     return job_counts(snakemake(workdir, "-n", *args))
+
+
+def changed(section: str, key: str, value, base: dict = TINY) -> dict:
+    """A copy of ``base`` with one setting changed."""
+    config = copy.deepcopy(base)
+    config.setdefault(section, {})[key] = value
+    return config
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

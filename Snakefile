@@ -16,6 +16,7 @@ include: "rules/extract.smk"
 include: "rules/factorize.smk"
 include: "rules/render.smk"
 include: "rules/assemble.smk"
+include: "rules/list_layers.smk"
 
 
 rule all:

@@ -10,7 +10,6 @@ import numpy as np
 from PIL import Image
 
 from actgrid import extract, metrics, render
-from actgrid.models import feature_model, get_model
 
 
 def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
@@ -46,7 +45,9 @@ def _save_png(array: np.ndarray, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def assemble(activations_path, shard_paths, grid_png, side_png, metrics_json, p: dict) -> dict:
+def assemble(
+    activations_path, shard_paths, grid_png, side_png, metrics_json, p: dict, model_cfg: dict
+) -> dict:
     """Check every cell is there, write the pictures and the quality figures."""
     acts, photo, attrs = extract.load(activations_path)
     rows, cols, _ = acts.shape
@@ -56,7 +57,7 @@ def assemble(activations_path, shard_paths, grid_png, side_png, metrics_json, p:
     cropped = crop_tiles(tiles, p["crop"])
     grid = to_uint8(tile_grid(cropped, rows, cols))
     targets = acts.reshape(rows * cols, -1)
-    features = feature_model(get_model(attrs["model"], int(attrs["input_size"])), attrs["layer"])
+    features = extract.features_for(attrs, model_cfg)
     size, side = tiles.shape[1], p["coherence_side"]
     rendered = metrics.faithfulness(features, tiles, targets)
     patches = metrics.photo_patches(photo, (rows, cols), size)

@@ -7,23 +7,28 @@ from pathlib import Path
 import numpy as np
 
 from actgrid import h5io, images
-from actgrid.models import feature_model, get_model
+from actgrid.models import matching
 
 KIND = "activations"
 
 
-def extract(image_path, out, model_name: str, layer: str, input_size: int, resize: str) -> None:
-    """Run the model on the image up to ``layer``; write activations [H, W, C] and the input."""
+def extract(image_path, out, model_cfg: dict, p: dict) -> None:
+    """Run the model on the image up to ``layer``; write activations [H, W, C] and the input.
+
+    ``p``: the model tag's parts (model, weights, input_size, resize) and the layer.
+    """
+    input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
     rgb = images.fit_to_model(images.load_rgb(image_path), input_size, resize, image_path)
-    model = get_model(model_name, input_size)
-    features = feature_model(model, layer)
+    model = matching(model_cfg, f"{p['model']}-{p['weights']}", input_size)
+    features = model.features(layer)
     x = rgb.astype(np.float32) / 255.0
-    acts = np.asarray(features(x[None], training=False))[0].astype(np.float32)
+    acts = np.asarray(features(x[None]))[0].astype(np.float32)
     with h5io.atomic_h5(out, KIND) as f:
         f.create_dataset("activations", data=acts, compression="gzip")
         f.create_dataset("image", data=rgb, compression="gzip")
         f.attrs.update(
             model=model.name,
+            model_type=model.cfg["type"],
             model_id=model.identity,
             model_weights_sha256=model.weights_sha256,
             layer=layer,
@@ -35,6 +40,12 @@ def extract(image_path, out, model_name: str, layer: str, input_size: int, resiz
             activation_min=float(acts.min()),
             activation_max=float(acts.max()),
         )
+
+
+def features_for(attrs: dict, model_cfg: dict):
+    """The features that made an activations file's, from the configured model."""
+    model = matching(model_cfg, attrs["model_id"], int(attrs["input_size"]))
+    return model.features(attrs["layer"])
 
 
 def load(path) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 def layer_means(features, images: np.ndarray, chunk: int = 64) -> np.ndarray:
     """Each image's layer activation averaged over positions, [n, C]."""
     out = [
-        np.asarray(features(images[i : i + chunk], training=False)).mean(axis=(1, 2))
+        np.asarray(features(images[i : i + chunk])).mean(axis=(1, 2))
         for i in range(0, len(images), chunk)
     ]
     return np.concatenate(out)

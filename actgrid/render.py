@@ -19,7 +19,6 @@ import time
 import numpy as np
 
 from actgrid import extract, factorize, h5io
-from actgrid.models import feature_model, get_model
 
 SHARED_KIND, SHARD_KIND = "render_shared", "render_shard"
 log = logging.getLogger("actgrid")
@@ -50,15 +49,10 @@ def _initial(n: int, size: int, seed: int, stream: int) -> np.ndarray:
     return init_spectra(np.random.default_rng([seed, stream]), n, size)
 
 
-def _targets_and_features(activations_path):
+def _targets_and_features(activations_path, model_cfg: dict):
     """The cells' target vectors [N, C] and the model cut at their layer."""
     acts, _, attrs = extract.load(activations_path)
-    model = get_model(attrs["model"], int(attrs["input_size"]))
-    if model.identity != attrs["model_id"]:
-        raise ValueError(
-            f"{activations_path}: made with {attrs['model_id']}, have {model.identity}"
-        )
-    features = feature_model(model, attrs["layer"])
+    features = extract.features_for(attrs, model_cfg)
     return acts.reshape(-1, acts.shape[-1]), features
 
 
@@ -83,12 +77,12 @@ def optimize(opt, steps: int, label: str, chunk: int = 16) -> np.ndarray:
     return np.concatenate(trace) if trace else np.zeros(0, np.float32)
 
 
-def run_shared(activations_path, groups_path, out, p: dict) -> None:
+def run_shared(activations_path, groups_path, out, p: dict, model_cfg: dict) -> None:
     """The shared job: group images and all unique images, jointly, for the first phase."""
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
-    targets, features = _targets_and_features(activations_path)
+    targets, features = _targets_and_features(activations_path, model_cfg)
     weights = factorize.load_weights(groups_path)
     n, size = len(targets), p["size"]
     unique = RowAdam(_initial(n, size, p["seed"], 0), lr=p["lr"])
@@ -115,12 +109,21 @@ def run_shared(activations_path, groups_path, out, p: dict) -> None:
         f.attrs.update(params=repr(p), cells=n)
 
 
-def run_shard(activations_path, groups_path, shared_path, out, p: dict, shard: int, n_shards: int):
+def run_shard(
+    activations_path,
+    groups_path,
+    shared_path,
+    out,
+    p: dict,
+    shard: int,
+    n_shards: int,
+    model_cfg: dict,
+):
     """One shard: continue (shared) or render from scratch (naive) a subset of cells."""
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
-    targets, features = _targets_and_features(activations_path)
+    targets, features = _targets_and_features(activations_path, model_cfg)
     n, size = len(targets), p["size"]
     cells = cell_slices(n, n_shards)[shard]
     weights = groups = None

@@ -1,12 +1,14 @@
 import sys
+from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
 from actgrid import datasets, tags
-from actgrid.models import get_model
+from actgrid.models import from_config
+from actgrid.models.layers import format_table
 
 RESULTS = config["results"]
-MODEL = get_model(config["model"]["name"], config["model"]["input_size"])
+MODEL = from_config(config["model"])
 MODEL_TAG = tags.model_tag(MODEL.identity, config["model"]["input_size"], config["model"]["resize"])
 IMAGES = {name: datasets.list_images(name, spec) for name, spec in config["datasets"].items()}
 RENDER = config["render"]
@@ -38,12 +40,7 @@ wildcard_constraints:
 def check_config():
     """Fail before any job runs on layers or shard counts the model cannot serve."""
     for layer in config["layers"]:
-        if layer not in MODEL.layer_names():
-            raise ValueError(
-                f"config: model {MODEL.name!r} has no layer {layer!r}; "
-                f"spatial layers: {', '.join(MODEL.layer_names()[:-1])}"
-            )
-        rows, cols = MODEL.grid_shape(layer, config["model"]["input_size"])
+        rows, cols = MODEL.grid_shape(layer)
         if config["model"]["resize"] != "none" and RENDER["n_shards"] > rows * cols:
             raise ValueError(
                 f"config: render.n_shards={RENDER['n_shards']} is more than the "
@@ -103,3 +100,8 @@ def shard_files(wildcards):
 
 def assemble_params(wildcards):
     return {**config["assemble"], "render": render_params(wildcards)}
+
+
+def layer_table():
+    """The configured model's layers and their output shapes (rule list_layers)."""
+    return format_table(MODEL, config["model"]["input_size"])

@@ -18,5 +18,6 @@ report = assemble(
     out.side_by_side,
     out.metrics,
     snakemake.params.cfg,
+    snakemake.config["model"],
 )
 log.info("metrics: %s", json.dumps(report))

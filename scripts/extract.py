@@ -7,14 +7,6 @@ log = to_log(snakemake.log[0])
 from actgrid.extract import extract  # noqa: E402  (after the log redirect, for TF's output)
 from actgrid.logs import set_threads  # noqa: E402
 
-cfg = snakemake.params.cfg
 set_threads(snakemake.threads)
-extract(
-    snakemake.input.image,
-    snakemake.output[0],
-    cfg["model"],
-    cfg["layer"],
-    cfg["input_size"],
-    cfg["resize"],
-)
+extract(snakemake.input.image, snakemake.output[0], snakemake.config["model"], snakemake.params.cfg)
 log.info("wrote %s", snakemake.output[0])

@@ -18,5 +18,6 @@ render.run_shard(
     cfg,
     shard,
     n_shards,
+    snakemake.config["model"],
 )
 log.info("wrote %s", snakemake.output[0])

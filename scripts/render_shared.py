@@ -9,6 +9,10 @@ from actgrid.logs import set_threads  # noqa: E402
 
 set_threads(snakemake.threads)
 render.run_shared(
-    snakemake.input.activations, snakemake.input.groups, snakemake.output[0], snakemake.params.cfg
+    snakemake.input.activations,
+    snakemake.input.groups,
+    snakemake.output[0],
+    snakemake.params.cfg,
+    snakemake.config["model"],
 )
 log.info("wrote %s", snakemake.output[0])

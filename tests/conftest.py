@@ -10,9 +10,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def model():
-    from actgrid.models import get_model
+    from actgrid.models import from_config
 
-    return get_model("efficientnet_lite0")
+    return from_config()
 
 
 @pytest.fixture(scope="session")

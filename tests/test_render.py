@@ -1,14 +1,13 @@
 import numpy as np
 import tensorflow as tf
 
-from actgrid.models import feature_model
 from actgrid.optvis import param
 from actgrid.optvis.adam import RowAdam
 from actgrid.optvis.render import TileOptimizer
 
 
 def _optimizer(model, shared, steps_seed=0):
-    features = feature_model(model, "block3_expand_relu")
+    features = model.features("block3_expand_relu")
     rng = np.random.default_rng(0)
     targets = np.maximum(rng.standard_normal((12, 144)), 0).astype(np.float32)
     unique = RowAdam(param.init_spectra(rng, 12, 24), lr=0.05)

@@ -56,7 +56,7 @@ def test_every_output_exists_with_the_right_size(run):
 
 def test_faithfulness_beats_random_tiles(run):
     from actgrid import extract, metrics
-    from actgrid.models import feature_model, get_model
+    from actgrid.models import from_config
     from actgrid.optvis import param
 
     _, layer = run
@@ -64,7 +64,7 @@ def test_faithfulness_beats_random_tiles(run):
     report = json.loads((render_dir / "metrics.json").read_text())
     acts, _, attrs = extract.load(layer / "activations.h5")
     targets = acts.reshape(-1, acts.shape[-1])
-    features = feature_model(get_model(attrs["model"], 128), attrs["layer"])
+    features = from_config(input_size=128).features(attrs["layer"])
     spectra = param.init_spectra(np.random.default_rng(0), len(targets), 32)
     random_tiles = param.to_valid_rgb(param.spectra_to_images(spectra, 32)).numpy()
     random_faith = metrics.faithfulness(features, random_tiles, targets).mean()

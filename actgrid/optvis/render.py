@@ -37,6 +37,10 @@ class TileOptimizer(tf.Module):
         super().__init__()
         self.features = features
         self.targets = tf.constant(targets, tf.float32)
+        # Adam's steps barely depend on the loss's scale, except through its epsilon: dividing
+        # by the targets' mean squared norm keeps layers whose activations are tiny (random
+        # weights give ~1e-7) from stalling, and changes nothing for the others.
+        self.loss_scale = 1.0 / max(float(np.mean(np.sum(np.square(targets), -1))), 1e-30)
         self.n = int(targets.shape[0])
         self.unique, self.groups = unique, groups
         self.size, self.batch_size = size, min(batch_size, self.n)
@@ -69,7 +73,7 @@ class TileOptimizer(tf.Module):
             images = transform.standard_transforms(self.rng, images)
         else:
             images = transform.center_pad(images)
-        acts = self.features(images, training=False)
+        acts = self.features(images)
         return objectives.direction(acts, tf.gather(self.targets, idx), self.cossim_pow)
 
     def _step(self):
@@ -82,7 +86,7 @@ class TileOptimizer(tf.Module):
                 tape.watch(group_params)
             images = self.images(idx, rows, group_params)
             obj = self._objective(idx, images, self.transforms)
-            loss = -tf.reduce_sum(obj)
+            loss = -tf.reduce_sum(obj) * self.loss_scale
         if self.train_groups:
             grad_rows, grad_groups = tape.gradient(loss, [rows, group_params])
             self.groups.descend_all(grad_groups)

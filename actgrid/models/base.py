@@ -1,0 +1,174 @@
+"""What every model offers the workflow: an identity, its layers, and features from RGB in [0, 1].
+
+Listing layers needs TensorFlow and the network, so for models that are not analytic the table
+is computed once in a subprocess and cached (keyed by the model's weights and settings): the
+Snakefile can then check layer names before any job runs without importing TensorFlow itself.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from functools import cached_property
+
+from actgrid.models.files import ModelError, cache_dir, local_file, sha256
+
+LayerShapes = dict[str, tuple[int, int, int]]
+
+
+def unknown_layer(model: str, layer: str, names: list[str]) -> ModelError:
+    """The error for a layer name the model lacks, naming the closest valid ones."""
+    close = difflib.get_close_matches(layer, names, n=5, cutoff=0.5) or names[:5]
+    return ModelError(
+        f"model {model!r} has no layer {layer!r}; closest: {', '.join(close)} "
+        f"({len(names)} layers: list them with `snakemake list_layers`)"
+    )
+
+
+class Model:
+    """A network configured by a ``model:`` config entry (see README, "Models")."""
+
+    #: the pixel values the network expects for black and white
+    value_range: tuple[float, float] = (0.0, 1.0)
+    #: config keys this type takes besides type, name, input_size and resize
+    options: set[str] = set()
+    #: one of these must be given
+    sources: set[str] = set()
+
+    def __init__(self, cfg: dict):
+        kind = cfg["type"]
+        extra = set(cfg) - {"type", "name", "input_size", "resize"} - self.options
+        if extra:
+            raise ModelError(
+                f"model: {', '.join(sorted(extra))} does not apply to type {kind}; it takes "
+                f"{', '.join(sorted(self.options)) or 'only name, input_size and resize'}"
+            )
+        if self.sources and len(self.sources & set(cfg)) != 1:
+            raise ModelError(
+                f"model: type {kind} needs exactly one of {' or '.join(sorted(self.sources))}"
+            )
+        self.cfg = cfg
+        self.name = cfg["name"]
+        self.input_size = int(cfg.get("input_size", 224))
+
+    # --- subclasses provide ------------------------------------------------------------------
+    @cached_property
+    def weights_sha256(self) -> str:
+        """Checksum of the weights: two different weight files never share results."""
+        raise NotImplementedError
+
+    def describe(self, input_size: int) -> LayerShapes:
+        """Every layer with a spatial output and its (height, width, channels); needs TF."""
+        raise NotImplementedError
+
+    def layer_function(self, layer: str):
+        """A callable from the network's own input (value range, channels) to ``layer``."""
+        raise NotImplementedError
+
+    input_channels: int = 3
+
+    # --- shared ------------------------------------------------------------------------------
+    @cached_property
+    def identity(self) -> str:
+        """Name plus a short weights checksum, as used in result paths."""
+        return f"{self.name}-{self.weights_sha256[:8]}"
+
+    def cache_key(self) -> dict:
+        """What determines the layer table besides the input size (not where the file is)."""
+        settings = {
+            k: v for k, v in self.cfg.items() if k not in ("input_size", "resize", "path", "url")
+        }
+        return {**settings, "weights_sha256": self.weights_sha256}
+
+    def table(self, input_size: int | None = None) -> dict:
+        """``{"weights_sha256", "layers": [[name, shape], ...]}``, cached per model and size.
+
+        Computed in this process when TensorFlow is already loaded (inside a job), else in a
+        subprocess, so that the Snakefile never imports TensorFlow.
+        """
+        size = input_size or self.input_size
+        key = json.dumps({**self.cache_key(), "input_size": size}, sort_keys=True)
+        path = cache_dir() / "layers" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if "tensorflow" in sys.modules:
+                self.write_table(size, path)
+            else:
+                self._table_in_subprocess(size, path)
+        return json.loads(path.read_text())
+
+    def write_table(self, size: int, path) -> None:
+        """Compute the layer table (needs TensorFlow) and write it atomically."""
+        table = {
+            "weights_sha256": self.weights_sha256,
+            "layers": [[name, list(shape)] for name, shape in self.describe(size).items()],
+        }
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w") as f:
+            json.dump(table, f)
+        os.replace(tmp, path)
+
+    def _table_in_subprocess(self, size: int, path) -> None:
+        cmd = [sys.executable, "-m", "actgrid.models.layers", "--json", str(path)]
+        cmd += ["--size", str(size), json.dumps(self.cfg)]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0:
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            raise ModelError(lines[-1] if lines else f"listing the layers of {self.name} failed")
+
+    def layer_shapes(self, input_size: int | None = None) -> LayerShapes:
+        """Every layer with a spatial output and its (height, width, channels)."""
+        return {name: tuple(shape) for name, shape in self.table(input_size)["layers"]}
+
+    def check_layer(self, layer: str, input_size: int | None = None) -> tuple[int, int, int]:
+        """``layer``'s output shape; an error naming the closest layers if there is none."""
+        shapes = self.layer_shapes(input_size)
+        if layer not in shapes:
+            raise unknown_layer(self.name, layer, list(shapes))
+        return shapes[layer]
+
+    def grid_shape(self, layer: str, input_size: int | None = None) -> tuple[int, int]:
+        return self.check_layer(layer, input_size)[:2]
+
+    def features(self, layer: str):
+        """A callable from RGB tiles in [0, 1], [n, h, w, 3], to ``layer``'s activations."""
+        import tensorflow as tf
+
+        net = self.layer_function(layer)
+        lo, hi = self.value_range
+        gray = self.input_channels == 1
+
+        def features(rgb):
+            x = tf.image.rgb_to_grayscale(rgb) if gray else rgb
+            return net(x * (hi - lo) + lo)
+
+        return features
+
+    def check_channels(self, channels) -> int:
+        """The network's input channels: RGB (3) or grayscale (1, fed the photo's luminance)."""
+        if channels not in (1, 3):
+            raise ModelError(
+                f"model {self.name!r} takes {channels} input channels; actgrid feeds RGB (3) "
+                "or grayscale (1) images"
+            )
+        return channels
+
+
+class FromFile:
+    """Mixin for models stored in a file or directory: ``path`` or ``url``, and ``value_range``."""
+
+    def __init__(self, cfg: dict):
+        super().__init__(cfg)
+        self.value_range = tuple(cfg.get("value_range", (0.0, 1.0)))
+
+    @cached_property
+    def file(self):
+        return local_file(self.cfg)
+
+    @cached_property
+    def weights_sha256(self) -> str:
+        return sha256(self.file)

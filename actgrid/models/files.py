@@ -1,0 +1,80 @@
+"""Model files: checksums, the local model cache, and fetching a URL into it once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import urllib.request
+from pathlib import Path
+
+
+class ModelError(ValueError):
+    """A model that cannot be used as configured; the message says what to change."""
+
+
+def cache_dir() -> Path:
+    """``$ACTGRID_CACHE``, else ``$XDG_CACHE_HOME/actgrid``, else ``~/.cache/actgrid``."""
+    if os.environ.get("ACTGRID_CACHE"):
+        return Path(os.environ["ACTGRID_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "actgrid"
+
+
+def sha256(path: Path) -> str:
+    """Checksum of a file, or of a directory tree (relative names and contents, in order)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def local_file(cfg: dict) -> Path:
+    """The model file a config names by ``path`` or ``url``, fetched and verified if needed."""
+    expected = cfg.get("sha256")
+    if cfg.get("path"):
+        path = Path(cfg["path"]).expanduser()
+        if not path.exists():
+            raise ModelError(f"model.path: {path} does not exist")
+        if expected and sha256(path) != expected:
+            raise ModelError(
+                f"model.path: {path} has sha256 {sha256(path)}, config says {expected}"
+            )
+        return path
+    url = cfg["url"]
+    folder = expected or "url-" + hashlib.sha256(url.encode()).hexdigest()[:16]
+    target = cache_dir() / "models" / folder / Path(url.split("?")[0]).name
+    if not target.exists():
+        _download(url, target, expected)
+    return target
+
+
+def _download(url: str, target: Path, expected: str | None) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response:
+                shutil.copyfileobj(response, tmp)
+        except OSError as e:
+            os.unlink(tmp.name)
+            raise ModelError(
+                f"model.url: could not download {url} ({e}). On a machine without internet, "
+                f"download it elsewhere and place it at {target}"
+                + (f" (sha256 {expected})" if expected else "")
+                + ", or set model.path to a local copy"
+            ) from e
+    got = sha256(Path(tmp.name))
+    if expected and got != expected:
+        os.unlink(tmp.name)
+        raise ModelError(f"model.url: {url} has sha256 {got}, config says {expected}")
+    if not expected:
+        print(f"model.url: fetched {url}; pin it with sha256: {got}", file=sys.stderr)
+    os.replace(tmp.name, target)

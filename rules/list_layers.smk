@@ -1,0 +1,12 @@
+localrules:
+    list_layers,
+
+
+rule list_layers:
+    """Print the model's layers with their grid size and channels: snakemake list_layers."""
+    log:
+        f"{RESULTS}/logs/list_layers.log",
+    run:
+        table = layer_table()
+        Path(log[0]).write_text(table + "\n")
+        print(table)

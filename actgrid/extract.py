@@ -12,17 +12,20 @@ from actgrid.models import matching
 KIND = "activations"
 
 
-def extract(image_path, out, model_cfg: dict, p: dict) -> None:
+def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS) -> None:
     """Run the model on the image up to ``layer``; write activations [H, W, C] and the input.
 
     ``p``: the model tag's parts (model, weights, input_size, resize) and the layer.
     """
     input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
-    rgb = images.fit_to_model(images.load_rgb(image_path), input_size, resize, image_path)
+    photo = images.load_rgb(image_path, max_pixels)
+    rgb = images.fit_to_model(photo, input_size, resize, image_path)
     model = matching(model_cfg, f"{p['model']}-{p['weights']}", input_size)
     features = model.features(layer)
     x = rgb.astype(np.float32) / 255.0
     acts = np.asarray(features(x[None]))[0].astype(np.float32)
+    if not np.all(np.isfinite(acts)):
+        raise FloatingPointError(f"{image_path}: {model.identity} gave NaN/Inf at layer {layer}")
     with h5io.atomic_h5(out, KIND) as f:
         f.create_dataset("activations", data=acts, compression="gzip")
         f.create_dataset("image", data=rgb, compression="gzip")

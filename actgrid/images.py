@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps
 
 RESIZE_MODES = ("stretch", "crop", "none")
+MIN_SIDE = 32  # pixels: anything smaller holds too little to visualize
+MAX_PIXELS = Image.MAX_IMAGE_PIXELS  # Pillow's decompression-bomb limit, 89,478,485
 
 
 class ImageError(ValueError):
@@ -31,28 +34,43 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     return img.convert("RGB")
 
 
-def load_rgb(path: str | Path) -> np.ndarray:
-    """The image at ``path`` as uint8 RGB [h, w, 3], EXIF orientation applied."""
+def load_rgb(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """The image at ``path`` as uint8 RGB [h, w, 3], EXIF orientation applied.
+
+    Images over ``max_pixels`` are refused before they are decoded: Pillow's
+    decompression-bomb guard stays on, at this limit, and its warning is an error here.
+    """
     path = Path(path)
+    if path.is_file() and path.stat().st_size == 0:
+        raise ImageError(f"{path}: empty file (0 bytes)")
+    guard = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
     try:
-        with Image.open(path) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            rgb = _to_rgb(img)
-    except Image.DecompressionBombError as e:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                img.load()
+                img = ImageOps.exif_transpose(img)
+                rgb = _to_rgb(img)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageError(
-            f"{path}: {e}. Raise PIL.Image.MAX_IMAGE_PIXELS deliberately if you trust the file."
+            f"{path}: {e} This is Pillow's decompression-bomb guard at max_image_pixels="
+            f"{max_pixels}; if you trust this file, raise max_image_pixels in the config."
         ) from e
     except (OSError, SyntaxError, ValueError) as e:
         raise ImageError(f"{path}: not a readable image ({e})") from e
+    finally:
+        Image.MAX_IMAGE_PIXELS = guard
     return np.asarray(rgb)
 
 
 def fit_to_model(rgb: np.ndarray, size: int, mode: str, path: str | Path = "image") -> np.ndarray:
     """Resize (``stretch``), centre-crop then resize (``crop``) or keep (``none``) the image."""
     h, w = rgb.shape[:2]
-    if min(h, w) < 2:
-        raise ImageError(f"{path}: image is {w}×{h} pixels, too small to use")
+    if min(h, w) < MIN_SIDE:
+        raise ImageError(
+            f"{path}: image is {w}×{h} pixels; actgrid needs at least {MIN_SIDE} px a side"
+        )
     img = Image.fromarray(rgb)
     if mode == "crop":
         side = min(h, w)

@@ -56,13 +56,20 @@ def _targets_and_features(activations_path, model_cfg: dict):
     return acts.reshape(-1, acts.shape[-1]), features
 
 
-def optimize(opt, steps: int, label: str, chunk: int = 16) -> np.ndarray:
-    """Run ``steps`` steps in compiled chunks, logging progress; returns the objective trace."""
+def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarray:
+    """Run ``steps`` steps, a compiled call at a time, logging progress; returns the trace.
+
+    A NaN or Inf objective stops the job with an error before anything is written.
+    """
     import tensorflow as tf
 
+    log.info(
+        f"{label}: {opt.n} cells, batch {opt.batch_size} computed in "
+        f"{len(opt.chunk_bounds)} chunk(s)"
+    )
     trace, done, start = [], 0, time.time()
     while done < steps:
-        n = min(chunk, steps - done)
+        n = min(steps_per_call, steps - done)
         part = opt.run(tf.constant(n)).numpy()
         if not np.all(np.isfinite(part)):
             raise FloatingPointError(f"{label}: objective became NaN/Inf near step {done + n}")
@@ -77,7 +84,9 @@ def optimize(opt, steps: int, label: str, chunk: int = 16) -> np.ndarray:
     return np.concatenate(trace) if trace else np.zeros(0, np.float32)
 
 
-def run_shared(activations_path, groups_path, out, p: dict, model_cfg: dict) -> None:
+def run_shared(
+    activations_path, groups_path, out, p: dict, model_cfg: dict, chunks: int = 1
+) -> None:
     """The shared job: group images and all unique images, jointly, for the first phase."""
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
@@ -99,6 +108,7 @@ def run_shared(activations_path, groups_path, out, p: dict, model_cfg: dict) -> 
         groups,
         train_groups=True,
         cossim_pow=p["cossim_pow"],
+        chunks=chunks,
     )
     trace = optimize(opt, phase_steps(p)[0], "shared")
     with h5io.atomic_h5(out, SHARED_KIND) as f:
@@ -118,6 +128,7 @@ def run_shard(
     shard: int,
     n_shards: int,
     model_cfg: dict,
+    chunks: int = 1,
 ):
     """One shard: continue (shared) or render from scratch (naive) a subset of cells."""
     from actgrid.optvis.adam import RowAdam
@@ -148,6 +159,7 @@ def run_shard(
         groups,
         train_groups=False,
         cossim_pow=p["cossim_pow"],
+        chunks=chunks,
     )
     trace = optimize(opt, phase_steps(p)[1], f"shard {shard + 1}/{n_shards}")
     tiles = opt.all_images()

@@ -38,13 +38,20 @@ wildcard_constraints:
 
 
 def check_config():
-    """Fail before any job runs on layers or shard counts the model cannot serve."""
+    """Fail before any job runs on layers, shards or groups the model cannot serve."""
+    k = config["nmf"]["groups"]
     for layer in config["layers"]:
-        rows, cols = MODEL.grid_shape(layer)
-        if config["model"]["resize"] != "none" and RENDER["n_shards"] > rows * cols:
+        rows, cols, channels = MODEL.check_layer(layer)
+        cells = rows * cols if config["model"]["resize"] != "none" else None
+        if cells and RENDER["n_shards"] > cells:
             raise ValueError(
                 f"config: render.n_shards={RENDER['n_shards']} is more than the "
-                f"{rows * cols} cells of layer {layer!r}"
+                f"{cells} cells of layer {layer!r}"
+            )
+        if "shared" in RENDER["methods"] and k > min(channels, cells or channels):
+            raise ValueError(
+                f"config: nmf.groups={k} is more than layer {layer!r} can factorize "
+                f"({cells} cells, {channels} channels)"
             )
 
 
@@ -76,6 +83,11 @@ def all_grids():
         for rdir in render_dirs()
         for name in ("grid.png", "side_by_side.png", "metrics.json")
     ]
+
+
+def render_chunks(wildcards, attempt):
+    """Parts each step's batch is computed in: doubled on every retry (same result, less memory)."""
+    return RENDER["chunks"] * 2 ** (attempt - 1)
 
 
 def render_params(wildcards):

@@ -7,11 +7,13 @@ rule render_shared:
         f"{RENDER_DIR}/shared.h5",
     log:
         f"{RENDER_DIR}/logs/shared.log",
+    retries: RENDER["retries"]
     conda:
         "../envs/actgrid.yaml"
     threads: 2
     resources:
         gpu=1,
+        chunks=render_chunks,
     params:
         cfg=render_params,
     script:
@@ -26,11 +28,13 @@ rule render_shard:
         f"{RENDER_DIR}/shards{{n}}/shard{{i}}.h5",
     log:
         f"{RENDER_DIR}/shards{{n}}/logs/shard{{i}}.log",
+    retries: RENDER["retries"]
     conda:
         "../envs/actgrid.yaml"
     threads: 2
     resources:
         gpu=1,
+        chunks=render_chunks,
     params:
         cfg=lambda w: {**render_params(w), "shard": int(w.i), "n_shards": int(w.n)},
     script:

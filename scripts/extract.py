@@ -8,5 +8,11 @@ from actgrid.extract import extract  # noqa: E402  (after the log redirect, for 
 from actgrid.logs import set_threads  # noqa: E402
 
 set_threads(snakemake.threads)
-extract(snakemake.input.image, snakemake.output[0], snakemake.config["model"], snakemake.params.cfg)
+extract(
+    snakemake.input.image,
+    snakemake.output[0],
+    snakemake.config["model"],
+    snakemake.params.cfg,
+    snakemake.config["max_image_pixels"],
+)
 log.info("wrote %s", snakemake.output[0])

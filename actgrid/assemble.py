@@ -1,4 +1,5 @@
-"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture and metrics.json."""
+"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture, metrics.json and
+cells.tsv (each cell's figures)."""
 
 from __future__ import annotations
 
@@ -45,10 +46,35 @@ def _save_png(array: np.ndarray, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def assemble(
-    activations_path, shard_paths, grid_png, side_png, metrics_json, p: dict, model_cfg: dict
-) -> dict:
-    """Check every cell is there, write the pictures and the quality figures."""
+CELL_COLUMNS = ["cell", "row", "col", "shard", "objective", "faithfulness", "faithfulness_photo"]
+
+
+def write_cells(path: Path, rows: int, cols: int, shard, objective, rendered, natural) -> None:
+    """One line per cell (row-major): where it is, its shard and its figures."""
+    n = rows * cols
+    lines = ["\t".join(CELL_COLUMNS)]
+    for i in range(n):
+        figures = (objective[i], rendered[i], natural[i])
+        lines.append(
+            "\t".join([str(i), str(i // cols), str(i % cols), str(int(shard[i]))])
+            + "".join(f"\t{v:.6g}" for v in figures)
+        )
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+
+
+def read_cells(path) -> dict[str, np.ndarray]:
+    """cells.tsv as columns."""
+    table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+    return {name: table[:, i] for i, name in enumerate(CELL_COLUMNS)}
+
+
+def assemble(activations_path, shard_paths, out, p: dict, model_cfg: dict) -> dict:
+    """Check every cell is there, write the pictures and the quality figures.
+
+    ``out`` names the outputs: ``grid``, ``side_by_side``, ``metrics`` and ``cells``.
+    """
     acts, photo, attrs = extract.load(activations_path)
     rows, cols, _ = acts.shape
     tiles, objective, shard = render.load_shards(shard_paths)
@@ -76,11 +102,11 @@ def assemble(
         "coherence_photo_patches": metrics.coherence(patches, targets, side=side),
         "objective": metrics.summary(objective),
     }
-    for path in (grid_png, side_png, metrics_json):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    _save_png(grid, Path(grid_png))
-    _save_png(side_by_side(photo, grid), Path(side_png))
-    tmp = Path(metrics_json).with_suffix(".json.tmp")
+    Path(out.grid).parent.mkdir(parents=True, exist_ok=True)
+    _save_png(grid, Path(out.grid))
+    _save_png(side_by_side(photo, grid), Path(out.side_by_side))
+    write_cells(Path(out.cells), rows, cols, shard, objective, rendered, natural)
+    tmp = Path(out.metrics).with_suffix(".json.tmp")
     tmp.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(tmp, metrics_json)
+    os.replace(tmp, out.metrics)
     return report

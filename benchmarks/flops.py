@@ -7,14 +7,19 @@ import time
 import numpy as np
 
 
-def forward_backward_flops(features, side: int) -> int:
-    """Floating-point operations of features(x) and d sum(features(x)) / dx for one image.
+def forward_backward_flops(layer: str, side: int) -> int:
+    """Floating-point operations of the network to ``layer`` and its gradient, for one image.
 
-    Counted by TensorFlow's profiler on the traced graph (ops without a registered FLOP
-    count, such as the warp and the depthwise convolutions' input gradients, count as 0:
-    the figure is a lower bound).
+    Counted by TensorFlow's profiler on the traced Keras layers (the profiler does not look
+    inside the frozen function the renderer calls, which runs the same ops). Ops without a
+    registered FLOP count, such as the depthwise convolutions' input gradients, count as 0:
+    the figure is a lower bound.
     """
     import tensorflow as tf
+
+    from actgrid.models import from_config
+
+    features = from_config().layer_function(layer)
 
     @tf.function
     def step(x):

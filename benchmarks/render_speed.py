@@ -16,7 +16,7 @@ import re
 import sys
 import time
 
-from workload import BATCH, TILE, cell_steps_per_second, model_rate, optimizer, targets
+from workload import BATCH, LAYER, TILE, cell_steps_per_second, model_rate, optimizer, targets
 
 
 def line(name: str, value: str) -> None:
@@ -75,7 +75,7 @@ def main() -> None:
         line("Xplique optimize cell-steps/s", f"{peer:.0f}")
 
     side = TILE + 12  # what the network sees: the tile after Lucid's transforms
-    flops = forward_backward_flops(features, side)
+    flops = forward_backward_flops(LAYER, side)
     peak = matmul_peak()
     best = max(rates.values())
     line("forward+backward FLOPs per cell-step", f"{flops / 1e6:.1f} M ({side}x{side} px)")

@@ -81,8 +81,33 @@ def all_grids():
         for image in images
         for layer in config["layers"]
         for rdir in render_dirs()
-        for name in ("grid.png", "side_by_side.png", "metrics.json")
+        for name in ("grid.png", "side_by_side.png", "metrics.json", "viewer.html")
     ]
+
+
+def dataset_viewers(wildcards):
+    """Every viewer of one dataset (the index page's inputs)."""
+    prefix = f"{RESULTS}/{wildcards.dataset}/"
+    return [path for path in all_grids() if path.startswith(prefix) and path.endswith(".html")]
+
+
+def all_indexes():
+    return [
+        f"{RESULTS}/{dataset}/{name}"
+        for dataset in IMAGES
+        for name in ("index.html", "metrics.tsv")
+    ]
+
+
+def figure_labels(figure):
+    """Report labels of a grid's files: where it comes from and what it shows."""
+    return {
+        "model": "{model}",
+        "layer": "{layer}",
+        "method": "{groups}",
+        "render": "{render}",
+        "figure": figure,
+    }
 
 
 def render_chunks(wildcards, attempt):
@@ -112,6 +137,23 @@ def shard_files(wildcards):
 
 def assemble_params(wildcards):
     return {**config["assemble"], "render": render_params(wildcards)}
+
+
+def viewer_inputs(wildcards):
+    render_dir = RENDER_DIR.format(**dict(wildcards.items()))
+    inputs = {
+        name: f"{render_dir}/{name}.{ext}"
+        for name, ext in (("grid", "png"), ("metrics", "json"), ("cells", "tsv"))
+    }
+    inputs["activations"] = shard_inputs(wildcards)["activations"]
+    if wildcards.groups != "naive":
+        inputs.update(groups=shard_inputs(wildcards)["groups"], shared=f"{render_dir}/shared.h5")
+    return inputs
+
+
+def viewer_params(wildcards):
+    names = {k: wildcards[k] for k in ("dataset", "image", "model", "layer")}
+    return {**names, "groups": wildcards.groups, "render": render_params(wildcards)}
 
 
 def layer_table():

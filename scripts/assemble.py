@@ -10,13 +10,10 @@ from actgrid.assemble import assemble  # noqa: E402  (after the log redirect, fo
 from actgrid.logs import set_threads  # noqa: E402
 
 set_threads(snakemake.threads)
-out = snakemake.output
 report = assemble(
     snakemake.input.activations,
     snakemake.input.shards,
-    out.grid,
-    out.side_by_side,
-    out.metrics,
+    snakemake.output,
     snakemake.params.cfg,
     snakemake.config["model"],
 )

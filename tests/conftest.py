@@ -20,3 +20,15 @@ def chelsea():
     from PIL import Image
 
     return np.asarray(Image.open(REPO / "data/default/chelsea.png").convert("RGB"))
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """The real workflow run once on chelsea with both methods: (workdir, layer directory)."""
+    from workflow_helpers import TWO_METHODS, make_workdir, snakemake, write_config
+
+    workdir = make_workdir(tmp_path_factory.mktemp("wf"), images=["chelsea"])
+    write_config(workdir, TWO_METHODS)
+    snakemake(workdir)
+    layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
+    return workdir, layer

@@ -70,7 +70,7 @@ def test_killed_render_reruns_only_the_incomplete_shard(tmp_path):
     assert not (render_dir / "shards2/shard1.h5").exists()
     assert not list((render_dir / "shards2").glob(".shard1*"))  # no half-written file left
     snakemake(workdir, "--unlock")
-    assert planned(workdir) == {"render_shard": 1, "assemble": 1}
+    assert planned(workdir) == {"render_shard": 1, "assemble": 1, "viewer": 1, "index": 1}
     snakemake(workdir)
     assert sha256(shard0) == digest
     assert (render_dir / "grid.png").exists()
@@ -157,7 +157,13 @@ def test_failing_image_does_not_stop_the_others(tmp_path):
         grids = list((workdir / "results/tiny").rglob("grid.png"))
         assert {g.parts[-6] for g in grids} == {"my cat", "café ☕"} and len(grids) == 4
         # finished work is kept and trusted: only the broken photo's jobs are left to run
-        assert planned(workdir) == {"extract": 2, "render_shard": 4, "assemble": 2}
+        assert planned(workdir) == {
+            "extract": 2,
+            "render_shard": 4,
+            "assemble": 2,
+            "viewer": 2,
+            "index": 1,
+        }
     assert _outputs(runs[1]) == _outputs(runs[2])  # no file shared, none missing
     for name in _outputs(runs[1]):
         if name.endswith("metrics.json"):

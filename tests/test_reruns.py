@@ -17,7 +17,8 @@ from workflow_helpers import (
 
 pytestmark = pytest.mark.slow
 
-RENDER = {"render_shared": 2, "render_shard": 4, "assemble": 2}
+VIEW = {"viewer": 2, "index": 1}  # a grid changed: its viewer and the dataset's index follow
+RENDER = {"render_shared": 2, "render_shard": 4, "assemble": 2, **VIEW}
 FROM_NMF = {"factorize": 2, **RENDER}
 CHAIN = {"extract": 2, **FROM_NMF}
 
@@ -73,19 +74,19 @@ def test_settings_that_do_not_change_results_rerun_nothing(done, config_of, sect
 
 def test_shard_count_reruns_shards_and_assembly(done, config_of):
     config_of(changed("render", "n_shards", 3))
-    assert planned(done) == {"render_shard": 6, "assemble": 2}
+    assert planned(done) == {"render_shard": 6, "assemble": 2, **VIEW}
 
 
 def test_assembly_parameter_reruns_assembly_alone(done, config_of):
     config_of(changed("assemble", "crop", 3))
-    assert planned(done) == {"assemble": 2}
+    assert planned(done) == {"assemble": 2, **VIEW}
 
 
 def test_swapped_values_are_detected(done, config_of):
     config = changed("assemble", "crop", 8)
     config["assemble"]["coherence_side"] = 2  # defaults: crop 2, coherence_side 8
     config_of(config)
-    assert planned(done) == {"assemble": 2}
+    assert planned(done) == {"assemble": 2, **VIEW}
 
 
 def test_group_count_reruns_all_but_extraction(done, config_of):
@@ -116,15 +117,15 @@ def test_new_image_runs_its_jobs_only_and_code_edits_rerun_downstream(tmp_path):
     workdir = make_workdir(tmp_path, images=["chelsea"])
     write_config(workdir, TINY)
     snakemake(workdir)
-    before = sorted(p for p in (workdir / "results").rglob("*") if p.is_file())
+    before = sorted(p for p in (workdir / "results/tiny/chelsea").rglob("*") if p.is_file())
     digests = [sha256(p) for p in before]
     add_image(workdir, "coffee")
     log = snakemake(workdir)
-    assert job_counts(log) == {k: v // 2 for k, v in CHAIN.items()}
+    assert job_counts(log) == {**{k: v // 2 for k, v in CHAIN.items()}, "index": 1}
     assert [sha256(p) for p in before] == digests
     with open(workdir / "scripts/render_shard.py", "a") as f:
         f.write("# an edit\n")
-    assert planned(workdir) == {"render_shard": 4, "assemble": 2}
+    assert planned(workdir) == {"render_shard": 4, "assemble": 2, **VIEW}
 
 
 def test_output_cache_is_shared_between_workdirs(tmp_path):

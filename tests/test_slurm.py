@@ -54,7 +54,8 @@ def run_on_slurm(workdir, cluster) -> dict[int, str]:
 
 def kinds(jobs: dict[int, str]) -> list[str]:
     return sorted(
-        re.match(r"rule_(render_shard|render_shared|prepare|assemble)", c)[1] for c in jobs.values()
+        re.match(r"rule_(render_shard|render_shared|prepare|assemble|viewer|index)", c)[1]
+        for c in jobs.values()
     )
 
 
@@ -63,7 +64,15 @@ def test_every_job_goes_through_sbatch_and_shards_ask_for_a_gpu(cluster, tmp_pat
     write_config(workdir, TINY)
     jobs = run_on_slurm(workdir, cluster)
     # extract+factorize batched into one 'prepare' job; each shard is its own job.
-    assert kinds(jobs) == ["assemble", "prepare", "render_shard", "render_shard", "render_shared"]
+    assert kinds(jobs) == [
+        "assemble",
+        "index",
+        "prepare",
+        "render_shard",
+        "render_shard",
+        "render_shared",
+        "viewer",
+    ]
     for job_id, comment in jobs.items():
         details = cluster.run("scontrol", "show", "job", str(job_id)).stdout
         wants_gpu = "gres/gpu" in details or "gpu:1" in details
@@ -75,4 +84,11 @@ def test_every_job_goes_through_sbatch_and_shards_ask_for_a_gpu(cluster, tmp_pat
 
     write_config(workdir, changed("render", "steps", 8))
     rerun = run_on_slurm(workdir, cluster)
-    assert kinds(rerun) == ["assemble", "render_shard", "render_shard", "render_shared"]
+    assert kinds(rerun) == [
+        "assemble",
+        "index",
+        "render_shard",
+        "render_shard",
+        "render_shared",
+        "viewer",
+    ]

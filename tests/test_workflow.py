@@ -7,9 +7,9 @@ import pytest
 from PIL import Image
 from workflow_helpers import (
     REPO,
+    TWO_METHODS,
     changed,
     job_counts,
-    make_workdir,
     sha256,
     snakemake,
     write_config,
@@ -17,28 +17,10 @@ from workflow_helpers import (
 
 pytestmark = pytest.mark.slow
 
-TINY = {
-    "datasets": {"tiny": {"images": "images"}},
-    "model": {"name": "efficientnet_lite0", "input_size": 128, "resize": "stretch"},
-    "layers": ["block10_dw_relu"],
-    "nmf": {"groups": 4},
-    "render": {
-        "methods": ["shared", "naive"],
-        "tile_size": 32,
-        "steps": 128,
-        "batch_size": 32,
-        "n_shards": 2,
-    },
-}
-
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    workdir = make_workdir(tmp_path_factory.mktemp("wf"), images=["chelsea"])
-    write_config(workdir, TINY)
-    snakemake(workdir)
-    layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
-    return workdir, layer
+def run(tiny_run):
+    return tiny_run
 
 
 def test_every_output_exists_with_the_right_size(run):
@@ -91,10 +73,10 @@ def test_shard_count_changes_only_the_shards(run):
     (render_dir,) = (layer / "nmf4").glob("W32_*")
     upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", render_dir / "shared.h5"]
     before = [sha256(p) for p in upstream]
-    config = changed("render", "n_shards", 3, base=TINY)
+    config = changed("render", "n_shards", 3, base=TWO_METHODS)
     write_config(workdir, config)
     log = snakemake(workdir)
     assert [sha256(p) for p in upstream] == before
-    assert job_counts(log) == {"render_shard": 6, "assemble": 2}  # 3 shards × 2 methods
+    assert job_counts(log) == {"render_shard": 6, "assemble": 2, "viewer": 2, "index": 1}
     assert len(list((render_dir / "shards3").glob("shard*.h5"))) == 3
     assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "schemas", "profiles", "envs"]
+WORKFLOW_FILES = ["Snakefile", "rules", "scripts", "schemas", "profiles", "envs", "report"]
 
 TINY = {
     "datasets": {"tiny": {"images": "images"}},
@@ -21,6 +21,20 @@ TINY = {
     "layers": ["block10_dw_relu"],
     "nmf": {"groups": 3},
     "render": {"tile_size": 24, "steps": 16, "batch_size": 8, "n_shards": 2},
+}
+# Both methods on chelsea at 128 px: 8×8 cells (the session's shared run, tests/conftest.py).
+TWO_METHODS = {
+    "datasets": {"tiny": {"images": "images"}},
+    "model": {"name": "efficientnet_lite0", "input_size": 128, "resize": "stretch"},
+    "layers": ["block10_dw_relu"],
+    "nmf": {"groups": 4},
+    "render": {
+        "methods": ["shared", "naive"],
+        "tile_size": 32,
+        "steps": 128,
+        "batch_size": 32,
+        "n_shards": 2,
+    },
 }
 
 

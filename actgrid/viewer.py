@@ -1,0 +1,169 @@
+"""Self-contained HTML pages to explore grids: a viewer per grid and an index per dataset.
+
+Every picture and figure is embedded in the page (data URIs and a JSON block), so a page works
+offline, opened straight from disk, with no CDN and nothing beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from actgrid import assemble, extract, factorize, h5io, render
+
+TOP_CHANNELS = 6
+THUMBNAIL = 160
+
+
+def png_uri(image: np.ndarray | Image.Image) -> str:
+    """A PNG data URI of an RGB uint8 array or a Pillow image."""
+    image = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[float]]]:
+    """Per row of [rows, C]: its n largest channels as [channel, value], largest first."""
+    order = np.argsort(-vectors, axis=1)[:, :n]
+    return [
+        [[int(c), round(float(v), 4)] for c, v in zip(idx, row[idx])]
+        for idx, row in zip(order, vectors)
+    ]
+
+
+def group_images(shared_path, size: int) -> list[str]:
+    """Each NMF group's image, as the shared job left it (Lucid's "semantic dictionary")."""
+    from actgrid.optvis import param
+
+    with h5io.open_h5(shared_path, render.SHARED_KIND) as f:
+        spectra = h5io.read(f, "groups/param")
+    rgb = param.to_valid_rgb(param.spectra_to_images(spectra, size)).numpy()
+    return [png_uri(assemble.to_uint8(image)) for image in rgb]
+
+
+def method_name(groups_tag: str) -> str:
+    """'naive', or 'shared' with its groups directory: 'shared (nmf6)'."""
+    return groups_tag if groups_tag == "naive" else f"shared ({groups_tag})"
+
+
+def viewer_data(inputs, p: dict) -> dict:
+    """Everything a viewer page shows, from one grid's files.
+
+    ``inputs``: ``activations``, ``grid``, ``cells``, ``metrics``, and for the shared method
+    ``groups`` and ``shared``. ``p``: the grid's names and render parameters.
+    """
+    acts, photo, attrs = extract.load(inputs["activations"])
+    rows, cols, _ = acts.shape
+    flat = acts.reshape(rows * cols, -1)
+    cells = assemble.read_cells(inputs["cells"])
+    if len(cells["cell"]) != rows * cols:
+        raise ValueError(f"{inputs['cells']}: {len(cells['cell'])} cells, expected {rows}×{cols}")
+    data = {
+        "title": f"{p['image']} · {p['layer']} · {method_name(p['groups'])}",
+        "names": {k: p[k] for k in ("dataset", "image", "model", "layer", "groups")},
+        "render": p["render"],
+        "grid": [int(rows), int(cols)],
+        "channels": int(flat.shape[1]),
+        "photo": png_uri(photo),
+        "gridImage": png_uri(np.asarray(Image.open(inputs["grid"]).convert("RGB"))),
+        "metrics": json.loads(Path(inputs["metrics"]).read_text()),
+        "cells": {
+            "faithfulness": np.round(cells["faithfulness"], 4).tolist(),
+            "faithfulnessPhoto": np.round(cells["faithfulness_photo"], 4).tolist(),
+            "objective": np.round(cells["objective"], 4).tolist(),
+            "shard": cells["shard"].astype(int).tolist(),
+            "norm": np.round(np.linalg.norm(flat, axis=1), 4).tolist(),
+            "top": top_channels(flat),
+        },
+        "groups": None,
+    }
+    if "groups" in inputs:
+        with h5io.open_h5(inputs["groups"], factorize.KIND) as f:
+            weights, components = h5io.read(f, "weights"), h5io.read(f, "components")
+        data["groups"] = {
+            "weights": np.round(weights, 4).tolist(),
+            "top": top_channels(components),
+            "images": group_images(inputs["shared"], p["render"]["size"]),
+        }
+    return data
+
+
+def _fill(template: str, data: dict) -> str:
+    """The page ``template`` with ``data`` as its JSON block (safe inside a script element)."""
+    text = files("actgrid").joinpath("templates", template).read_text(encoding="utf-8")
+    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    return text.replace("__TITLE__", data["title"]).replace("__DATA__", payload)
+
+
+def _write(path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_viewer(out, data: dict) -> None:
+    _write(out, _fill("viewer.html", data))
+
+
+def thumbnail(grid_png) -> str:
+    image = Image.open(grid_png).convert("RGB")
+    image.thumbnail((THUMBNAIL, THUMBNAIL), Image.LANCZOS)
+    return png_uri(image)
+
+
+NAME_COLUMNS = ["image", "model", "layer", "method", "render"]
+FIGURES = {  # metrics.tsv column -> its place in metrics.json
+    "faithfulness_mean": ("faithfulness", "mean"),
+    "faithfulness_median": ("faithfulness", "median"),
+    "faithfulness_min": ("faithfulness", "min"),
+    "faithfulness_photo_mean": ("faithfulness_photo_patches", "mean"),
+    "coherence": ("coherence",),
+    "coherence_across_shards": ("coherence_across_shards",),
+    "coherence_photo": ("coherence_photo_patches",),
+    "objective_mean": ("objective", "mean"),
+}
+
+
+def _figure(metrics: dict, keys: tuple[str, ...]) -> float:
+    for key in keys:
+        metrics = metrics[key]
+    return round(float(metrics), 4)
+
+
+def index_rows(dataset_dir, viewers) -> list[dict]:
+    """One row per grid of a dataset: names, figures, thumbnail, the viewer's relative path."""
+    rows = []
+    for viewer in viewers:
+        render_dir = Path(viewer).parent
+        image, model, layer, groups, render_tag = render_dir.relative_to(dataset_dir).parts
+        metrics = json.loads((render_dir / "metrics.json").read_text())
+        names = dict(zip(NAME_COLUMNS, (image, model, layer, method_name(groups), render_tag)))
+        rows.append(
+            {
+                **names,
+                **{name: _figure(metrics, keys) for name, keys in FIGURES.items()},
+                "viewer": Path(viewer).relative_to(dataset_dir).as_posix(),
+                "thumbnail": thumbnail(render_dir / "grid.png"),
+            }
+        )
+    return rows
+
+
+def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv) -> None:
+    """The dataset's index page (a card per grid, linking its viewer) and metrics.tsv."""
+    rows = index_rows(dataset_dir, viewers)
+    columns = NAME_COLUMNS + list(FIGURES)
+    data = {"title": f"actgrid · {dataset}", "rows": rows, "figures": list(FIGURES)}
+    _write(out_html, _fill("index.html", data))
+    lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
+    _write(out_tsv, "\n".join(lines) + "\n")

@@ -1,0 +1,43 @@
+rule viewer:
+    """One grid's self-contained HTML viewer: cells, their figures, the NMF groups."""
+    input:
+        unpack(viewer_inputs),
+    output:
+        report(
+            f"{RENDER_DIR}/viewer.html",
+            caption="../report/viewer.rst",
+            category="{dataset}",
+            subcategory="{image}",
+            labels=figure_labels("viewer"),
+        ),
+    log:
+        f"{RENDER_DIR}/logs/viewer.log",
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg=viewer_params,
+    script:
+        "../scripts/viewer.py"
+
+
+rule index:
+    """A dataset's index page (a thumbnail per grid, linking its viewer) and metrics.tsv."""
+    input:
+        dataset_viewers,
+    output:
+        html=report(
+            f"{RESULTS}/{{dataset}}/index.html",
+            caption="../report/index.rst",
+            category="{dataset}",
+            subcategory="all images",
+            labels={"figure": "index and metrics"},
+        ),
+        tsv=f"{RESULTS}/{{dataset}}/metrics.tsv",
+    log:
+        f"{RESULTS}/logs/index_{{dataset}}.log",
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    script:
+        "../scripts/index.py"

@@ -45,8 +45,7 @@ def group_images(shared_path, size: int) -> list[str]:
 
     with h5io.open_h5(shared_path, render.SHARED_KIND) as f:
         spectra = h5io.read(f, "groups/param")
-    rgb = param.to_valid_rgb(param.spectra_to_images(spectra, size)).numpy()
-    return [png_uri(assemble.to_uint8(image)) for image in rgb]
+    return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
 
 
 def method_name(groups_tag: str) -> str:

@@ -1,6 +1,7 @@
 """The baseline a user would write: a plain eager TF2 loop over random batches of cells.
 
-Same model, layer, tile size, cells, batch, Fourier parameterization and objective as actgrid;
+Same model (its Keras layers, as a user would call them), layer, tile size, cells, batch,
+Fourier parameterization and objective as actgrid;
 Lucid's transforms written with Keras preprocessing layers (one draw per batch); Keras's Adam
 over the whole parameter tensor; no tf.function.
 """

@@ -66,7 +66,10 @@ def main() -> None:
 
     from eager_baseline import eager_loop
 
-    eager = cell_steps_per_second(eager_loop(features, cells), BATCH, steps=4, repeats=3)
+    from actgrid.models import from_config
+
+    keras_layer = from_config().layer_function(LAYER)  # what a user calls: the Keras model
+    eager = cell_steps_per_second(eager_loop(keras_layer, cells), BATCH, steps=4, repeats=3)
     line("plain eager TF2 loop cell-steps/s", f"{eager:.0f}")
     if args.xplique:
         from xplique_peer import xplique_rate

@@ -33,6 +33,14 @@ def test_colour_decorrelation_round_trip():
     assert np.linalg.norm(param.COLOR_DECORRELATION, axis=0).max() == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("size", [48, 31])
+def test_numpy_tiles_equal_tensorflow_tiles(size):
+    spectra = 20 * param.init_spectra(np.random.default_rng(1), 3, size)  # far from grey
+    tf_rgb = param.to_valid_rgb(param.spectra_to_images(tf.constant(spectra), size)).numpy()
+    np.testing.assert_allclose(param.spectra_to_rgb(spectra, size), tf_rgb, atol=2e-5)
+    assert tf_rgb.std() > 0.01
+
+
 def test_valid_rgb_range():
     rgb = param.to_valid_rgb(tf.random.normal([2, 8, 8, 3]) * 100).numpy()
     assert rgb.min() >= 0 and rgb.max() <= 1

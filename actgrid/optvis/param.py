@@ -1,9 +1,17 @@
-"""Image parameterizations: Lucid's Fourier-space image and decorrelated colour."""
+"""Image parameterizations: Lucid's Fourier-space image and decorrelated colour.
+
+TensorFlow is imported by the functions that use it, so the NumPy parts (initial spectra, the
+finished tiles' pictures in ``spectra_to_rgb``) load without it.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import tensorflow as tf
+
+if TYPE_CHECKING:
+    import tensorflow as tf
 
 # Square root of the colour correlation of ImageNet, as used by Lucid.
 COLOR_CORRELATION_SVD_SQRT = np.asarray(
@@ -42,6 +50,8 @@ def init_spectra(rng: np.random.Generator, n: int, size: int) -> np.ndarray:
 
 def spectra_to_images(spectra: tf.Tensor, size: int) -> tf.Tensor:
     """[n, 2, 3, fh, fw] spectra -> [n, size, size, 3] images in the decorrelated space."""
+    import tensorflow as tf
+
     scale = tf.constant(spectrum_scale(size))
     real, imag = tf.unstack(spectra, axis=1)  # slicing instead: a slow StridedSliceGrad
     spectrum = tf.complex(real * scale, imag * scale)
@@ -55,10 +65,21 @@ def decorrelate_colors(images: tf.Tensor) -> tf.Tensor:
     One [pixels, 3] x [3, 3] matmul: ``tf.linalg.matvec`` broadcasts a tiny matmul per pixel,
     ten times slower.
     """
+    import tensorflow as tf
+
     flat = tf.reshape(images, [-1, 3]) @ tf.constant(COLOR_DECORRELATION.T)
     return tf.reshape(flat, tf.shape(images))
 
 
 def to_valid_rgb(images: tf.Tensor) -> tf.Tensor:
     """Lucid's to_valid_rgb(decorrelate=True, sigmoid=True): RGB in (0, 1)."""
+    import tensorflow as tf
+
     return tf.sigmoid(decorrelate_colors(images))
+
+
+def spectra_to_rgb(spectra: np.ndarray, size: int) -> np.ndarray:
+    """NumPy twin of ``to_valid_rgb(spectra_to_images(spectra, size))``, for finished tiles."""
+    spectrum = (spectra[:, 0] + 1j * spectra[:, 1]) * spectrum_scale(size)
+    images = np.fft.irfft2(spectrum, s=(size, size)).transpose(0, 2, 3, 1) / 4.0
+    return 1.0 / (1.0 + np.exp(-(images @ COLOR_DECORRELATION.T)))

@@ -7,6 +7,7 @@ offline, opened straight from disk, with no CDN and nothing beside it.
 from __future__ import annotations
 
 import base64
+import html
 import io
 import json
 import os
@@ -17,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from actgrid import assemble, extract, factorize, h5io, render
+from actgrid.optvis import param
 
 TOP_CHANNELS = 6
 THUMBNAIL = 160
@@ -41,8 +43,6 @@ def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[f
 
 def group_images(shared_path, size: int) -> list[str]:
     """Each NMF group's image, as the shared job left it (Lucid's "semantic dictionary")."""
-    from actgrid.optvis import param
-
     with h5io.open_h5(shared_path, render.SHARED_KIND) as f:
         spectra = h5io.read(f, "groups/param")
     return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
@@ -59,7 +59,7 @@ def viewer_data(inputs, p: dict) -> dict:
     ``inputs``: ``activations``, ``grid``, ``cells``, ``metrics``, and for the shared method
     ``groups`` and ``shared``. ``p``: the grid's names and render parameters.
     """
-    acts, photo, attrs = extract.load(inputs["activations"])
+    acts, photo, _ = extract.load(inputs["activations"])
     rows, cols, _ = acts.shape
     flat = acts.reshape(rows * cols, -1)
     cells = assemble.read_cells(inputs["cells"])
@@ -77,7 +77,6 @@ def viewer_data(inputs, p: dict) -> dict:
         "cells": {
             "faithfulness": np.round(cells["faithfulness"], 4).tolist(),
             "faithfulnessPhoto": np.round(cells["faithfulness_photo"], 4).tolist(),
-            "objective": np.round(cells["objective"], 4).tolist(),
             "shard": cells["shard"].astype(int).tolist(),
             "norm": np.round(np.linalg.norm(flat, axis=1), 4).tolist(),
             "top": top_channels(flat),
@@ -99,7 +98,7 @@ def _fill(template: str, data: dict) -> str:
     """The page ``template`` with ``data`` as its JSON block (safe inside a script element)."""
     text = files("actgrid").joinpath("templates", template).read_text(encoding="utf-8")
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return text.replace("__TITLE__", data["title"]).replace("__DATA__", payload)
+    return text.replace("__TITLE__", html.escape(data["title"])).replace("__DATA__", payload)
 
 
 def _write(path, text: str) -> None:

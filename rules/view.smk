@@ -1,3 +1,9 @@
+# Seconds of NumPy and Pillow each: run where Snakemake runs, never queued on a cluster.
+localrules:
+    viewer,
+    index,
+
+
 rule viewer:
     """One grid's self-contained HTML viewer: cells, their figures, the NMF groups."""
     input:

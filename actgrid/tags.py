@@ -55,6 +55,11 @@ def parse_groups_tag(tag: str) -> dict:
     return {"method": "shared", "k": int(m["k"]), "negative": m["negative"] or "error"}
 
 
+def method_name(groups_tag: str) -> str:
+    """'naive', or 'shared' with its groups directory: 'shared (nmf6)'."""
+    return groups_tag if groups_tag == "naive" else f"shared ({groups_tag})"
+
+
 def render_tag(method: str, p: dict) -> str:
     frac = "" if method == "naive" else f"_frac{p['shared_fraction']:g}"
     return (

@@ -10,14 +10,17 @@ import base64
 import html
 import io
 import json
+import math
 import os
+import re
 from importlib.resources import files
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble, extract, factorize, h5io, render
+from actgrid import assemble, extract, factorize, h5io, render, tags
 from actgrid.optvis import param
 
 TOP_CHANNELS = 6
@@ -48,11 +51,6 @@ def group_images(shared_path, size: int) -> list[str]:
     return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
 
 
-def method_name(groups_tag: str) -> str:
-    """'naive', or 'shared' with its groups directory: 'shared (nmf6)'."""
-    return groups_tag if groups_tag == "naive" else f"shared ({groups_tag})"
-
-
 def viewer_data(inputs, p: dict) -> dict:
     """Everything a viewer page shows, from one grid's files.
 
@@ -66,7 +64,7 @@ def viewer_data(inputs, p: dict) -> dict:
     if len(cells["cell"]) != rows * cols:
         raise ValueError(f"{inputs['cells']}: {len(cells['cell'])} cells, expected {rows}×{cols}")
     data = {
-        "title": f"{p['image']} · {p['layer']} · {method_name(p['groups'])}",
+        "title": f"{p['image']} · {p['layer']} · {tags.method_name(p['groups'])}",
         "names": {k: p[k] for k in ("dataset", "image", "model", "layer", "groups")},
         "render": p["render"],
         "grid": [int(rows), int(cols)],
@@ -94,11 +92,28 @@ def viewer_data(inputs, p: dict) -> dict:
     return data
 
 
-def _fill(template: str, data: dict) -> str:
-    """The page ``template`` with ``data`` as its JSON block (safe inside a script element)."""
+def _finite(value):
+    """``value`` with every NaN or infinity (e.g. coherence of too few cell pairs) as None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+# Inside a script element, "<", ">" and "&" in names could end or confuse it: JSON escapes them.
+SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+
+
+def page(template: str, data: dict) -> str:
+    """The page ``template`` with ``data`` as its JSON block and its escaped title."""
     text = files("actgrid").joinpath("templates", template).read_text(encoding="utf-8")
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    return text.replace("__TITLE__", html.escape(data["title"])).replace("__DATA__", payload)
+    payload = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
+    payload = re.sub("[<>&]", lambda m: SCRIPT_SAFE[m[0]], payload)
+    fills = {"__TITLE__": html.escape(data["title"]), "__DATA__": payload}
+    return re.sub("__TITLE__|__DATA__", lambda m: fills[m[0]], text)
 
 
 def _write(path, text: str) -> None:
@@ -110,7 +125,7 @@ def _write(path, text: str) -> None:
 
 
 def write_viewer(out, data: dict) -> None:
-    _write(out, _fill("viewer.html", data))
+    _write(out, page("viewer.html", data))
 
 
 def thumbnail(grid_png) -> str:
@@ -145,12 +160,14 @@ def index_rows(dataset_dir, viewers) -> list[dict]:
         render_dir = Path(viewer).parent
         image, model, layer, groups, render_tag = render_dir.relative_to(dataset_dir).parts
         metrics = json.loads((render_dir / "metrics.json").read_text())
-        names = dict(zip(NAME_COLUMNS, (image, model, layer, method_name(groups), render_tag)))
+        names = dict(zip(NAME_COLUMNS, (image, model, layer, tags.method_name(groups), render_tag)))
         rows.append(
             {
                 **names,
                 **{name: _figure(metrics, keys) for name, keys in FIGURES.items()},
-                "viewer": Path(viewer).relative_to(dataset_dir).as_posix(),
+                "viewer": "/".join(
+                    quote(part) for part in Path(viewer).relative_to(dataset_dir).parts
+                ),
                 "thumbnail": thumbnail(render_dir / "grid.png"),
             }
         )
@@ -162,6 +179,6 @@ def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv) -> None:
     rows = index_rows(dataset_dir, viewers)
     columns = NAME_COLUMNS + list(FIGURES)
     data = {"title": f"actgrid · {dataset}", "rows": rows, "figures": list(FIGURES)}
-    _write(out_html, _fill("index.html", data))
+    _write(out_html, page("index.html", data))
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
     _write(out_tsv, "\n".join(lines) + "\n")

@@ -18,8 +18,8 @@ from pathlib import Path
 from workload import optimizer, targets
 
 
-def op_times(logdir: Path) -> collections.Counter:
-    """Microseconds per op type over the profiled run, from the trace's XPlane file."""
+def op_times(logdir: Path) -> tuple[collections.Counter, collections.Counter]:
+    """Microseconds and counts per op type over the profiled run, from the trace's XPlane file."""
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     (path,) = logdir.rglob("*.xplane.pb")

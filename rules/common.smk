@@ -85,10 +85,18 @@ def all_grids():
     ]
 
 
-def dataset_viewers(wildcards):
-    """Every viewer of one dataset (the index page's inputs)."""
+def dataset_grids(wildcards):
+    """Every grid of one dataset: its viewer, picture and metrics (the index page's inputs)."""
     prefix = f"{RESULTS}/{wildcards.dataset}/"
-    return [path for path in all_grids() if path.startswith(prefix) and path.endswith(".html")]
+    files = [path for path in all_grids() if path.startswith(prefix)]
+    return {
+        name: [path for path in files if path.endswith(suffix)]
+        for name, suffix in (
+            ("viewers", "viewer.html"),
+            ("grids", "grid.png"),
+            ("metrics", ".json"),
+        )
+    }
 
 
 def all_indexes():
@@ -101,11 +109,11 @@ def all_indexes():
 
 def figure_labels(figure):
     """Report labels of a grid's files: where it comes from and what it shows."""
-    return {
-        "model": "{model}",
-        "layer": "{layer}",
-        "method": "{groups}",
-        "render": "{render}",
+    return lambda wildcards: {
+        "model": wildcards.model,
+        "layer": wildcards.layer,
+        "method": tags.method_name(wildcards.groups),
+        "render": wildcards.render,
         "figure": figure,
     }
 

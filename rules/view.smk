@@ -30,16 +30,22 @@ rule viewer:
 rule index:
     """A dataset's index page (a thumbnail per grid, linking its viewer) and metrics.tsv."""
     input:
-        dataset_viewers,
+        unpack(dataset_grids),
     output:
         html=report(
             f"{RESULTS}/{{dataset}}/index.html",
             caption="../report/index.rst",
             category="{dataset}",
             subcategory="all images",
-            labels={"figure": "index and metrics"},
+            labels={"figure": "index page"},
         ),
-        tsv=f"{RESULTS}/{{dataset}}/metrics.tsv",
+        tsv=report(
+            f"{RESULTS}/{{dataset}}/metrics.tsv",
+            caption="../report/metrics.rst",
+            category="{dataset}",
+            subcategory="all images",
+            labels={"figure": "metrics table (TSV)"},
+        ),
     log:
         f"{RESULTS}/logs/index_{{dataset}}.log",
     conda:

@@ -6,5 +6,6 @@ from actgrid.viewer import write_index
 log = to_log(snakemake.log[0])
 out = snakemake.output
 dataset = snakemake.wildcards.dataset
-write_index(dataset, f"{snakemake.config['results']}/{dataset}", snakemake.input, out.html, out.tsv)
+dataset_dir = f"{snakemake.config['results']}/{dataset}"
+write_index(dataset, dataset_dir, snakemake.input.viewers, out.html, out.tsv)
 log.info("wrote %s and %s", out.html, out.tsv)

@@ -3,6 +3,7 @@
 Screenshots go to $ACTGRID_SCREENSHOTS (or a temporary folder): look at them.
 """
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 from workflow_helpers import snakemake
 
-from actgrid import assemble, extract, factorize
+from actgrid import assemble, extract, factorize, viewer
 
 pytestmark = pytest.mark.slow
 
@@ -79,6 +80,9 @@ def test_hovering_a_cell_shows_it_on_both_pictures_with_its_figures(tiny_run, br
 
     row, col = 2, 5
     cell = row * cols + col
+    assert (cells["row"][cell], cells["col"][cell]) == (row, col)  # cells.tsv is row-major
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert cells["faithfulness"].mean() == pytest.approx(metrics["faithfulness"]["mean"], abs=1e-5)
     page.mouse.move(*centre(page, "#grid-wrap", row, col, rows, cols))
     assert page.get_attribute("#detail", "data-cell") == str(cell)
     assert page.text_content("#d-where") == f"cell {cell} · row {row}, col {col}"
@@ -135,9 +139,98 @@ def test_viewer_is_one_offline_file(tiny_run):
     assert html.count("data:image/png;base64,") >= 2 + 4  # photo, grid, the 4 group images
 
 
-def test_index_links_every_viewer_with_its_figures(tiny_run, browser, shots):
-    import json
+AWKWARD = 'a#b%20 <!--<script> "__DATA__" & é'  # a name no page may choke on
 
+
+def synthetic_data(rows: int, cols: int, k: int = 3) -> dict:
+    """What viewer_data gives, for a made-up rows×cols grid; one figure is undefined (NaN)."""
+    rng = np.random.default_rng(rows * 10 + cols)
+    n, tile = rows * cols, 10
+    grid = (rng.random((rows * tile, cols * tile, 3)) * 255).astype(np.uint8)
+    figures = {"mean": 0.5, "median": 0.5, "min": 0.1}
+    return {
+        "title": f"{AWKWARD} · layer · shared (nmf{k})",
+        "names": {"dataset": "d", "image": AWKWARD, "model": "m", "layer": "l", "groups": "nmf3"},
+        "render": {
+            "size": 14,
+            "steps": 1,
+            "batch": 1,
+            "lr": 0.05,
+            "cossim_pow": 1.0,
+            "transforms": True,
+            "seed": 0,
+            "method": "shared",
+        },
+        "grid": [rows, cols],
+        "channels": 8,
+        "photo": viewer.png_uri(grid[::-1]),
+        "gridImage": viewer.png_uri(grid),
+        "metrics": {
+            "faithfulness": figures,
+            "faithfulness_photo_patches": figures,
+            "coherence": float("nan"),
+        },
+        "cells": {
+            "faithfulness": list(np.linspace(0, 1, n)),
+            "faithfulnessPhoto": [float("nan")] * n,
+            "shard": [0] * n,
+            "norm": [1.0] * n,
+            "top": viewer.top_channels(rng.normal(size=(n, 8))),  # negative values too
+        },
+        "groups": {
+            "weights": rng.random((n, k)).tolist(),
+            "top": viewer.top_channels(rng.random((k, 8))),
+            "images": [viewer.png_uri(grid[:tile, :tile])] * k,
+        },
+    }
+
+
+@pytest.mark.parametrize("rows,cols", [(3, 5), (1, 4), (6, 2)])
+def test_any_grid_shape_and_awkward_names(browser, tmp_path, rows, cols):
+    path = tmp_path / "viewer.html"
+    viewer.write_viewer(path, synthetic_data(rows, cols))
+    page, problems = open_page(browser, path)
+    assert page.title().startswith(AWKWARD) and page.text_content("#title").startswith(AWKWARD)
+    pic = page.locator("#grid-wrap").bounding_box()
+    assert pic["height"] / pic["width"] == pytest.approx(rows / cols, abs=0.01)
+    for row, col in ((0, 0), (rows - 1, cols - 1), (rows - 1, 0)):
+        page.mouse.move(*centre(page, "#grid-wrap", row, col, rows, cols))
+        assert page.text_content("#d-where") == f"cell {row * cols + col} · row {row}, col {col}"
+        box = page.locator("#hl-photo").bounding_box()
+        photo = page.locator("#photo-wrap").bounding_box()
+        assert abs(box["x"] - (photo["x"] + col * photo["width"] / cols)) < 1.5
+        assert abs(box["y"] - (photo["y"] + row * photo["height"] / rows)) < 1.5
+    assert page.text_content("#d-faith-photo") == "–" and "coherence –" in page.text_content(
+        "#summary"
+    )
+    page.mouse.click(pic["x"] + pic["width"] - 0.5, pic["y"] + pic["height"] - 0.5)  # the edge
+    assert page.text_content("#d-where").startswith(f"cell {rows * cols - 1} ")
+    assert problems == []
+
+
+def test_index_links_awkward_names_and_shows_undefined_figures(browser, tmp_path):
+    folder = tmp_path / "d" / AWKWARD / "m" / "l" / "nmf3" / "W14_render"
+    folder.mkdir(parents=True)
+    viewer.write_viewer(folder / "viewer.html", synthetic_data(2, 3))
+    Image.new("RGB", (30, 20)).save(folder / "grid.png")
+    summary = {"mean": 0.5, "median": 0.5, "min": 0.1}
+    metrics = {
+        **{key: summary for key in ("faithfulness", "faithfulness_photo_patches", "objective")},
+        **{"coherence": float("nan"), "coherence_across_shards": 0.2},
+        "coherence_photo_patches": 0.1,
+    }
+    (folder / "metrics.json").write_text(json.dumps(metrics))
+    index, tsv = tmp_path / "d/index.html", tmp_path / "d/metrics.tsv"
+    viewer.write_index("d", tmp_path / "d", [folder / "viewer.html"], index, tsv)
+    page, problems = open_page(browser, index)
+    assert "coherence –" in page.text_content("a.card .figs")
+    assert "nan" in tsv.read_text().splitlines()[1].split("\t")  # undefined, said plainly
+    page.locator("a.card").click()
+    assert page.title().startswith(AWKWARD)
+    assert problems == []
+
+
+def test_index_links_every_viewer_with_its_figures(tiny_run, browser, shots):
     workdir, _ = tiny_run
     index = workdir / "results/tiny/index.html"
     page, problems = open_page(browser, index)
@@ -170,5 +263,10 @@ def test_snakemake_report_groups_every_figure(tiny_run, browser, shots):
     page.get_by_text("chelsea", exact=True).first.click()
     for figure in ("grid", "photo and grid", "viewer"):
         assert page.get_by_role("cell", name=figure, exact=True).count() == 2  # both methods
+    assert page.get_by_role("cell", name="shared (nmf4)", exact=True).count() == 3
     page.screenshot(path=shots / "report.png")
+    page.get_by_text("tiny", exact=True).first.click()
+    page.get_by_text("all images", exact=True).first.click()
+    for figure in ("index page", "metrics table (TSV)"):
+        assert page.get_by_role("cell", name=figure, exact=True).count() == 1
     assert [p for p in problems if not p.startswith("request: http")] == []

@@ -46,6 +46,15 @@ def _save_png(array: np.ndarray, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def write_text(path, text: str) -> None:
+    """Write ``text`` through a temporary file beside ``path``: never a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
 CELL_COLUMNS = ["cell", "row", "col", "shard", "objective", "faithfulness", "faithfulness_photo"]
 
 
@@ -59,9 +68,7 @@ def write_cells(path: Path, rows: int, cols: int, shard, objective, rendered, na
             "\t".join([str(i), str(i // cols), str(i % cols), str(int(shard[i]))])
             + "".join(f"\t{v:.6g}" for v in figures)
         )
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_text(path, "\n".join(lines) + "\n")
 
 
 def read_cells(path) -> dict[str, np.ndarray]:
@@ -106,7 +113,5 @@ def assemble(activations_path, shard_paths, out, p: dict, model_cfg: dict) -> di
     _save_png(grid, Path(out.grid))
     _save_png(side_by_side(photo, grid), Path(out.side_by_side))
     write_cells(Path(out.cells), rows, cols, shard, objective, rendered, natural)
-    tmp = Path(out.metrics).with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2) + "\n")
-    os.replace(tmp, out.metrics)
+    write_text(out.metrics, json.dumps(report, indent=2) + "\n")
     return report

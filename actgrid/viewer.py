@@ -11,7 +11,6 @@ import html
 import io
 import json
 import math
-import os
 import re
 from importlib.resources import files
 from pathlib import Path
@@ -116,16 +115,8 @@ def page(template: str, data: dict) -> str:
     return re.sub("__TITLE__|__DATA__", lambda m: fills[m[0]], text)
 
 
-def _write(path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_viewer(out, data: dict) -> None:
-    _write(out, page("viewer.html", data))
+    assemble.write_text(out, page("viewer.html", data))
 
 
 def thumbnail(grid_png) -> str:
@@ -179,6 +170,6 @@ def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv) -> None:
     rows = index_rows(dataset_dir, viewers)
     columns = NAME_COLUMNS + list(FIGURES)
     data = {"title": f"actgrid · {dataset}", "rows": rows, "figures": list(FIGURES)}
-    _write(out_html, page("index.html", data))
+    assemble.write_text(out_html, page("index.html", data))
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
-    _write(out_tsv, "\n".join(lines) + "\n")
+    assemble.write_text(out_tsv, "\n".join(lines) + "\n")

@@ -77,24 +77,24 @@ def read_cells(path) -> dict[str, np.ndarray]:
     return {name: table[:, i] for i, name in enumerate(CELL_COLUMNS)}
 
 
-def assemble(activations_path, shard_paths, out, p: dict, model_cfg: dict) -> dict:
-    """Check every cell is there, write the pictures and the quality figures.
+def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
+    """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
-    ``out`` names the outputs: ``grid``, ``side_by_side``, ``metrics`` and ``cells``.
+    ``shard_paths``: its batch's shards. ``out`` names the outputs: ``grid``,
+    ``side_by_side``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
+    measured with it.
     """
     acts, photo, attrs = extract.load(activations_path)
     rows, cols, _ = acts.shape
-    tiles, objective, shard = render.load_shards(shard_paths)
+    cells = render.load_shards(shard_paths, image)
+    tiles = cells["tiles"]
     if len(tiles) != rows * cols:
         raise ValueError(f"shards hold {len(tiles)} cells, {activations_path} has {rows}×{cols}")
     cropped = crop_tiles(tiles, p["crop"])
     grid = to_uint8(tile_grid(cropped, rows, cols))
     targets = acts.reshape(rows * cols, -1)
-    features = extract.features_for(attrs, model_cfg)
     size, side = tiles.shape[1], p["coherence_side"]
-    rendered = metrics.faithfulness(features, tiles, targets)
     patches = metrics.photo_patches(photo, (rows, cols), size)
-    natural = metrics.faithfulness(features, patches, targets)
     report = {
         "image": attrs["image_path"],
         "model": attrs["model_id"],
@@ -102,16 +102,24 @@ def assemble(activations_path, shard_paths, out, p: dict, model_cfg: dict) -> di
         "grid": [int(rows), int(cols)],
         "tile_size": int(size),
         "render": p["render"],
-        "faithfulness": metrics.summary(rendered),
-        "faithfulness_photo_patches": metrics.summary(natural),
+        "faithfulness": metrics.summary(cells["faithfulness"]),
+        "faithfulness_photo_patches": metrics.summary(cells["faithfulness_photo"]),
         "coherence": metrics.coherence(cropped, targets, side=side),
-        "coherence_across_shards": metrics.coherence(cropped, targets, shard, side),
+        "coherence_across_shards": metrics.coherence(cropped, targets, cells["shard"], side),
         "coherence_photo_patches": metrics.coherence(patches, targets, side=side),
-        "objective": metrics.summary(objective),
+        "objective": metrics.summary(cells["objective"]),
     }
     Path(out.grid).parent.mkdir(parents=True, exist_ok=True)
     _save_png(grid, Path(out.grid))
     _save_png(side_by_side(photo, grid), Path(out.side_by_side))
-    write_cells(Path(out.cells), rows, cols, shard, objective, rendered, natural)
+    write_cells(
+        Path(out.cells),
+        rows,
+        cols,
+        cells["shard"],
+        cells["objective"],
+        cells["faithfulness"],
+        cells["faithfulness_photo"],
+    )
     write_text(out.metrics, json.dumps(report, indent=2) + "\n")
     return report

@@ -6,6 +6,7 @@ import csv
 import glob
 from pathlib import Path
 
+RESERVED = "batches"  # results/<dataset>/batches/ holds the render batches
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 
 
@@ -48,7 +49,7 @@ def list_images(name: str, spec: dict, base: str | Path = ".") -> dict[str, str]
                 f"dataset {name!r}: two images are named {stem!r} ({images[stem]} and {path}); "
                 "rename one or use a sample sheet with a 'name' column"
             )
-        if "/" in stem or stem.startswith("."):
+        if "/" in stem or stem.startswith(".") or stem == RESERVED:
             raise DatasetError(f"dataset {name!r}: image name {stem!r} is not usable")
         images[stem] = str(path)
     return images

@@ -1,4 +1,4 @@
-"""Send a job's output to its rule log (before TensorFlow is imported) and report progress."""
+"""Send a job's output to its rule log (before TensorFlow is imported)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,3 @@ def to_log(path: str | None) -> logging.Logger:
         force=True,
     )
     return logging.getLogger("actgrid")
-
-
-def set_threads(threads: int) -> None:
-    """Let TensorFlow use the job's threads and no more."""
-    import tensorflow as tf
-
-    tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
-    tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, threads)))

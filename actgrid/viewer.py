@@ -43,10 +43,9 @@ def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[f
     ]
 
 
-def group_images(shared_path, size: int) -> list[str]:
-    """Each NMF group's image, as the shared job left it (Lucid's "semantic dictionary")."""
-    with h5io.open_h5(shared_path, render.SHARED_KIND) as f:
-        spectra = h5io.read(f, "groups/param")
+def group_images(shard_path, image: str, size: int) -> list[str]:
+    """Each NMF group's image, as phase one left it (Lucid's "semantic dictionary")."""
+    spectra = render.group_spectra(shard_path, image)
     return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
 
 
@@ -54,7 +53,7 @@ def viewer_data(inputs, p: dict) -> dict:
     """Everything a viewer page shows, from one grid's files.
 
     ``inputs``: ``activations``, ``grid``, ``cells``, ``metrics``, and for the shared method
-    ``groups`` and ``shared``. ``p``: the grid's names and render parameters.
+    ``groups`` and a ``shard`` of its render batch (for the group images). ``p``: the grid's names and render parameters.
     """
     acts, photo, _ = extract.load(inputs["activations"])
     rows, cols, _ = acts.shape
@@ -86,7 +85,7 @@ def viewer_data(inputs, p: dict) -> dict:
         data["groups"] = {
             "weights": np.round(weights, 4).tolist(),
             "top": top_channels(components),
-            "images": group_images(inputs["shared"], p["render"]["size"]),
+            "images": group_images(inputs["shard"], p["image"], p["render"]["size"]),
         }
     return data
 

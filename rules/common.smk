@@ -1,9 +1,11 @@
+import json
+import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, workflow.basedir)
 
-from actgrid import datasets, tags
+from actgrid import batches, datasets, devices, tags
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
 
@@ -12,6 +14,14 @@ MODEL = from_config(config["model"])
 MODEL_TAG = tags.model_tag(MODEL.identity, config["model"]["input_size"], config["model"]["resize"])
 IMAGES = {name: datasets.list_images(name, spec) for name, spec in config["datasets"].items()}
 RENDER = config["render"]
+# Render batches: dataset -> batch name -> its photos, and dataset -> photo -> its batch.
+BATCHES = {
+    dataset: batches.split(images, RENDER["images_per_job"]) for dataset, images in IMAGES.items()
+}
+BATCH_OF = {
+    dataset: {image: batch for batch, members in split.items() for image in members}
+    for dataset, split in BATCHES.items()
+}
 RENDER_PARAMS = {
     "size": RENDER["tile_size"],
     "steps": RENDER["steps"],
@@ -24,6 +34,26 @@ RENDER_PARAMS = {
 }
 LAYER_DIR = f"{RESULTS}/{{dataset}}/{{image}}/{{model}}/{{layer}}"
 RENDER_DIR = f"{LAYER_DIR}/{{groups}}/{{render}}"
+BATCH_DIR = f"{RESULTS}/{{dataset}}/batches/{{model}}/{{layer}}/{{groups}}/{{render}}/{{batch}}"
+
+
+def plan_gpus():
+    """Local runs: GPU slots for the render jobs (actgrid/devices.py), and at most one job a slot.
+
+    The slots reach the jobs through the environment; a cap given on the command line
+    (--resources gpu=N) is kept. Cluster executors and CPU-only machines get no slots.
+    """
+    if not (workflow.local_exec and workflow.is_main_process):
+        return None
+    plan = devices.plan_slots(config["gpus"])
+    if plan:
+        os.environ[devices.SLOTS_VAR] = json.dumps(plan)
+        if "gpu" not in workflow.global_resources:
+            workflow.register_resource("gpu", len(plan["slots"]))
+    return plan
+
+
+plan_gpus()
 
 
 wildcard_constraints:
@@ -33,6 +63,7 @@ wildcard_constraints:
     layer=r"[^/]+",
     groups=r"nmf\d+(-clip|-shift)?|naive",
     render=r"W\d+_[^/]+",
+    batch=r"batch_[0-9a-f]{8}",
     n=r"\d+",
     i=r"\d+",
 
@@ -128,19 +159,51 @@ def render_params(wildcards):
     return tags.parse_render_tag(wildcards.render, method)
 
 
-def shard_inputs(wildcards):
-    layer_dir = LAYER_DIR.format(**dict(wildcards.items()))
-    inputs = {"activations": f"{layer_dir}/activations.h5"}
+def batch_images(wildcards):
+    """The photos of a render batch, in name order."""
+    try:
+        return BATCHES[wildcards.dataset][wildcards.batch]
+    except KeyError:
+        raise ValueError(
+            f"no render batch {wildcards.batch!r} in dataset {wildcards.dataset!r}"
+        ) from None
+
+
+def batch_inputs(wildcards):
+    """Each photo's activations (and NMF groups) of a render batch."""
+    layer_dirs = [
+        LAYER_DIR.format(**{**dict(wildcards.items()), "image": image})
+        for image in batch_images(wildcards)
+    ]
+    inputs = {"activations": [f"{d}/activations.h5" for d in layer_dirs]}
     if wildcards.groups != "naive":
-        inputs["groups"] = f"{layer_dir}/{wildcards.groups}/groups.h5"
-        inputs["shared"] = f"{layer_dir}/{wildcards.groups}/{wildcards.render}/shared.h5"
+        inputs["groups"] = [f"{d}/{wildcards.groups}/groups.h5" for d in layer_dirs]
     return inputs
 
 
+def shard_inputs(wildcards):
+    """A shard's photos; with more than one shard, the shared job's file (one shard runs both
+    phases in one job)."""
+    inputs = batch_inputs(wildcards)
+    if wildcards.groups != "naive" and int(wildcards.n) > 1:
+        inputs["shared"] = f"{BATCH_DIR.format(**dict(wildcards.items()))}/shared.h5"
+    return inputs
+
+
+def batch_dir(wildcards):
+    """The render batch folder of one photo's grid."""
+    batch = BATCH_OF[wildcards.dataset][wildcards.image]
+    return BATCH_DIR.format(**{**dict(wildcards.items()), "batch": batch})
+
+
 def shard_files(wildcards):
-    render_dir = RENDER_DIR.format(**dict(wildcards.items()))
     n = RENDER["n_shards"]
-    return [f"{render_dir}/shards{n}/shard{i}.h5" for i in range(n)]
+    return [f"{batch_dir(wildcards)}/shards{n}/shard{i}.h5" for i in range(n)]
+
+
+def render_job_params(wildcards):
+    """A render job's parameters and its batch's photos."""
+    return {**render_params(wildcards), "images": batch_images(wildcards)}
 
 
 def assemble_params(wildcards):
@@ -153,9 +216,11 @@ def viewer_inputs(wildcards):
         name: f"{render_dir}/{name}.{ext}"
         for name, ext in (("grid", "png"), ("metrics", "json"), ("cells", "tsv"))
     }
-    inputs["activations"] = shard_inputs(wildcards)["activations"]
+    layer_dir = LAYER_DIR.format(**dict(wildcards.items()))
+    inputs["activations"] = f"{layer_dir}/activations.h5"
     if wildcards.groups != "naive":
-        inputs.update(groups=shard_inputs(wildcards)["groups"], shared=f"{render_dir}/shared.h5")
+        inputs["groups"] = f"{layer_dir}/{wildcards.groups}/groups.h5"
+        inputs["shard"] = shard_files(wildcards)[0]
     return inputs
 
 

@@ -1,12 +1,11 @@
 rule render_shared:
-    """Optimize the group images jointly with every cell for the first phase."""
+    """Optimize a batch's group images jointly with all its cells for the first phase."""
     input:
-        activations=f"{LAYER_DIR}/activations.h5",
-        groups=f"{LAYER_DIR}/{{groups}}/groups.h5",
+        unpack(batch_inputs),
     output:
-        f"{RENDER_DIR}/shared.h5",
+        f"{BATCH_DIR}/shared.h5",
     log:
-        f"{RENDER_DIR}/logs/shared.log",
+        f"{BATCH_DIR}/logs/shared.log",
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid.yaml"
@@ -15,19 +14,19 @@ rule render_shared:
         gpu=1,
         chunks=render_chunks,
     params:
-        cfg=render_params,
+        cfg=render_job_params,
     script:
         "../scripts/render_shared.py"
 
 
 rule render_shard:
-    """Render one shard's cells (on top of the frozen group images for 'shared')."""
+    """Render one shard of a batch's cells (on the frozen group images for 'shared')."""
     input:
         unpack(shard_inputs),
     output:
-        f"{RENDER_DIR}/shards{{n}}/shard{{i}}.h5",
+        f"{BATCH_DIR}/shards{{n}}/shard{{i}}.h5",
     log:
-        f"{RENDER_DIR}/shards{{n}}/logs/shard{{i}}.log",
+        f"{BATCH_DIR}/shards{{n}}/logs/shard{{i}}.log",
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid.yaml"
@@ -36,6 +35,6 @@ rule render_shard:
         gpu=1,
         chunks=render_chunks,
     params:
-        cfg=lambda w: {**render_params(w), "shard": int(w.i), "n_shards": int(w.n)},
+        cfg=lambda w: {**render_job_params(w), "shard": int(w.i), "n_shards": int(w.n)},
     script:
         "../scripts/render_shard.py"

@@ -4,10 +4,12 @@ from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
 
-from actgrid.extract import extract  # noqa: E402  (after the log redirect, for TF's output)
-from actgrid.logs import set_threads  # noqa: E402
+from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 
-set_threads(snakemake.threads)
+start_tensorflow(snakemake.threads, memory_limit_mb=snakemake.config["gpus"]["memory_limit_mb"])
+
+from actgrid.extract import extract  # noqa: E402
+
 extract(
     snakemake.input.image,
     snakemake.output[0],

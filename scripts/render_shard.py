@@ -4,15 +4,16 @@ from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
 
-from actgrid import render  # noqa: E402  (after the log redirect, for TF's output)
-from actgrid.logs import set_threads  # noqa: E402
+from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
+
+start_tensorflow(snakemake.threads, True, snakemake.config["gpus"]["memory_limit_mb"])
+
+from actgrid import render  # noqa: E402
 
 cfg = dict(snakemake.params.cfg)
-shard, n_shards = cfg.pop("shard"), cfg.pop("n_shards")
-set_threads(snakemake.threads)
+images, shard, n_shards = cfg.pop("images"), cfg.pop("shard"), cfg.pop("n_shards")
 render.run_shard(
-    snakemake.input.activations,
-    snakemake.input.get("groups"),
+    render.photos(images, snakemake.input),
     snakemake.input.get("shared"),
     snakemake.output[0],
     cfg,

@@ -4,15 +4,19 @@ from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
 
-from actgrid import render  # noqa: E402  (after the log redirect, for TF's output)
-from actgrid.logs import set_threads  # noqa: E402
+from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 
-set_threads(snakemake.threads)
+start_tensorflow(snakemake.threads, True, snakemake.config["gpus"]["memory_limit_mb"])
+
+from actgrid import render  # noqa: E402
+
+cfg = dict(snakemake.params.cfg)
+images = cfg.pop("images")
+
 render.run_shared(
-    snakemake.input.activations,
-    snakemake.input.groups,
+    render.photos(images, snakemake.input),
     snakemake.output[0],
-    snakemake.params.cfg,
+    cfg,
     snakemake.config["model"],
     chunks=snakemake.resources.chunks,
 )

@@ -22,28 +22,36 @@ def test_crop():
     np.testing.assert_array_equal(out[0, 0, 0], tiles[0, 2, 2])
 
 
-def _shard(path, cells, total):
+def _shard(path, cells, total, photos=("cat", "dog")):
+    """A shard of a batch: each photo's cells, its tiles filled with cell number + photo · 100."""
     with h5io.atomic_h5(path, render.SHARD_KIND) as f:
-        f.create_dataset("cells", data=np.asarray(cells))
-        f.create_dataset("tiles", data=np.stack([np.full((4, 4, 3), c, np.float32) for c in cells]))
-        f.create_dataset("objective", data=np.asarray(cells, np.float32))
-        f.attrs["cells_total"] = total
+        for offset, photo in enumerate(photos):
+            g = f.create_group(f"images/{photo}")
+            values = np.asarray(cells, np.float32) + 100 * offset
+            g.create_dataset("cells", data=np.asarray(cells))
+            g.create_dataset("tiles", data=np.stack([np.full((4, 4, 3), v) for v in values]))
+            for name in render.SHARD_FIGURES[1:]:
+                g.create_dataset(name, data=values)
+            g.attrs["cells_total"] = total
 
 
-def test_shards_are_merged_in_cell_order(tmp_path):
+def test_shards_are_merged_in_cell_order_for_each_photo(tmp_path):
     _shard(tmp_path / "b.h5", [2, 3], 4)
     _shard(tmp_path / "a.h5", [0, 1], 4)
-    tiles, obj, shard = render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"])
-    np.testing.assert_array_equal(obj, [0, 1, 2, 3])
-    np.testing.assert_array_equal(shard, [1, 1, 0, 0])
-    assert tiles[3, 0, 0, 0] == 3
+    cells = render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "dog")
+    for name in render.SHARD_FIGURES[1:]:
+        np.testing.assert_array_equal(cells[name], [100, 101, 102, 103])
+    np.testing.assert_array_equal(cells["shard"], [1, 1, 0, 0])
+    assert cells["tiles"][3, 0, 0, 0] == 103
+    with pytest.raises(h5io.H5Error, match="b.h5: holds no photo 'cow'"):
+        render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "cow")
 
 
 def test_missing_cell_is_an_error(tmp_path):
     _shard(tmp_path / "a.h5", [0, 1], 4)
     _shard(tmp_path / "b.h5", [3], 4)
-    with pytest.raises(ValueError, match=r"miss cells \[2\] of 4"):
-        render.load_shards([tmp_path / "a.h5", tmp_path / "b.h5"])
+    with pytest.raises(ValueError, match=r"miss cells \[2\] of 4 of photo 'cat'"):
+        render.load_shards([tmp_path / "a.h5", tmp_path / "b.h5"], "cat")
 
 
 def test_cell_slices():

@@ -31,6 +31,14 @@ def _shard_target(workdir, shard):
     return re.findall(r"output: (\S+/shards2/shard%d\.h5)" % shard, log)[0]
 
 
+def _grids(workdir):
+    """The photos that have a grid."""
+    return sorted(
+        path.relative_to(workdir / "results/tiny").parts[0]
+        for path in (workdir / "results/tiny").rglob("grid.png")
+    )
+
+
 def _wait_for(predicate, seconds=300):
     deadline = time.time() + seconds
     while time.time() < deadline and not predicate():
@@ -61,19 +69,19 @@ def test_killed_render_reruns_only_the_incomplete_shard(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    render_dir = (workdir / shard0_target).parent.parent
-    _wait_for(lambda: _optimizing(render_dir / "shards2/logs/shard1.log"))
+    batch_dir = (workdir / shard0_target).parent.parent
+    _wait_for(lambda: _optimizing(batch_dir / "shards2/logs/shard1.log"))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    shard0 = render_dir / "shards2/shard0.h5"
+    shard0 = batch_dir / "shards2/shard0.h5"
     digest = sha256(shard0)
-    assert not (render_dir / "shards2/shard1.h5").exists()
-    assert not list((render_dir / "shards2").glob(".shard1*"))  # no half-written file left
+    assert not (batch_dir / "shards2/shard1.h5").exists()
+    assert not list((batch_dir / "shards2").glob(".shard1*"))  # no half-written file left
     snakemake(workdir, "--unlock")
     assert planned(workdir) == {"render_shard": 1, "assemble": 1, "viewer": 1, "index": 1}
     snakemake(workdir)
     assert sha256(shard0) == digest
-    assert (render_dir / "grid.png").exists()
+    assert _grids(workdir) == ["chelsea"]
 
 
 def _shard_processes(workdir):
@@ -94,8 +102,8 @@ def test_shard_killed_like_out_of_memory_is_retried_with_smaller_chunks(tmp_path
     """The OOM killer's SIGKILL on a shard: Snakemake retries it, computing in 2 chunks."""
     workdir = make_workdir(tmp_path, images=["chelsea"])
     _long_shards(workdir)
-    render_dir = (workdir / _shard_target(workdir, 0)).parent.parent
-    log0 = render_dir / "shards2/logs/shard0.log"
+    batch_dir = (workdir / _shard_target(workdir, 0)).parent.parent
+    log0 = batch_dir / "shards2/logs/shard0.log"
     proc = subprocess.Popen(
         ["snakemake", "--cores", "1"],  # one job at a time: shard 0 runs alone
         cwd=workdir,
@@ -111,8 +119,8 @@ def test_shard_killed_like_out_of_memory_is_retried_with_smaller_chunks(tmp_path
     assert proc.returncode == 0, out[-3000:]
     assert "Trying to restart job" in out
     assert "computed in 2 chunk(s)" in log0.read_text()  # the retry's own log
-    assert "computed in 1 chunk(s)" in (render_dir / "shards2/logs/shard1.log").read_text()
-    assert (render_dir / "grid.png").exists()
+    assert "computed in 1 chunk(s)" in (batch_dir / "shards2/logs/shard1.log").read_text()
+    assert _grids(workdir) == ["chelsea"]
 
 
 def _awkward_dataset(workdir):
@@ -135,9 +143,12 @@ def _outputs(workdir):
 
 
 def test_failing_image_does_not_stop_the_others(tmp_path):
-    """--keep-going: the broken photo fails by name; both others finish, on 1 and 2 cores alike."""
+    """--keep-going: the broken photo fails by name; both others finish, on 1 and 2 cores alike.
+
+    A photo that cannot be extracted holds up its render batch: here each photo is a batch.
+    """
     config = {**TINY, "layers": ["block10_dw_relu", "block7_dw_relu"]}
-    config["render"] = {**TINY["render"], "methods": ["naive"]}  # fewer jobs, same faults
+    config["render"] = {**TINY["render"], "methods": ["naive"], "images_per_job": 1}
     runs = {}
     for cores in (2, 1):
         workdir = make_workdir(tmp_path / f"cores{cores}", images=[])

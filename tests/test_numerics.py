@@ -12,8 +12,9 @@ def _nan_features(layer_features):
     return lambda images: layer_features(images) * tf.math.log(-1.0)  # log of a negative: NaN
 
 
-def _activations(path, model):
-    rgb = np.random.default_rng(0).integers(0, 255, (96, 96, 3), np.uint8)
+def _activations(path, model, seed=0):
+    """A random photo's activations (6×6 cells at 96 px), as extract writes them."""
+    rgb = np.random.default_rng(seed).integers(0, 255, (96, 96, 3), np.uint8)
     acts = np.asarray(model.features("block10_dw_relu")(rgb[None] / 255.0))[0]
     with h5io.atomic_h5(path, extract.KIND) as f:
         f.create_dataset("activations", data=acts)
@@ -42,16 +43,17 @@ def test_nan_during_optimization_fails_the_shard_and_writes_nothing(tmp_path, mo
     monkeypatch.setattr(extract, "features_for", lambda *a: _nan_features(real(*a)))
     out = tmp_path / "shard0.h5"
     with pytest.raises(FloatingPointError, match="shard 1/2: objective became NaN/Inf near step"):
-        render.run_shard(acts, None, None, out, PARAMS, 0, 2, {"input_size": 96})
+        render.run_shard([render.Photo("p", acts)], None, out, PARAMS, 0, 2, {"input_size": 96})
     assert list(tmp_path.iterdir()) == [acts]  # no shard, no temporary file
 
 
 def test_finite_run_of_the_same_shard_writes_it(tmp_path):
     acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
-    render.run_shard(acts, None, None, tmp_path / "shard.h5", PARAMS, 0, 1, {"input_size": 96})
-    tiles, objective, _ = render.load_shards([tmp_path / "shard.h5"])
-    assert tiles.shape == (36, 24, 24, 3)
-    assert np.isfinite(tiles).all() and np.isfinite(objective).all()
+    photos = [render.Photo("p", acts)]
+    render.run_shard(photos, None, tmp_path / "shard.h5", PARAMS, 0, 1, {"input_size": 96})
+    cells = render.load_shards([tmp_path / "shard.h5"], "p")
+    assert cells["tiles"].shape == (36, 24, 24, 3)
+    assert all(np.isfinite(values).all() for values in cells.values())
 
 
 def test_nan_activations_are_not_written(tmp_path, monkeypatch, chelsea):

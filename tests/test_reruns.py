@@ -1,11 +1,12 @@
 """A changed parameter recomputes only the stages it affects (real Snakemake, real files)."""
 
 import os
+import shutil
 
 import pytest
 from workflow_helpers import (
+    REPO,
     TINY,
-    add_image,
     changed,
     job_counts,
     make_workdir,
@@ -18,7 +19,8 @@ from workflow_helpers import (
 pytestmark = pytest.mark.slow
 
 VIEW = {"viewer": 2, "index": 1}  # a grid changed: its viewer and the dataset's index follow
-RENDER = {"render_shared": 2, "render_shard": 4, "assemble": 2, **VIEW}
+# The tiny config's two photos are one render batch: one shared job and two shards.
+RENDER = {"render_shared": 1, "render_shard": 2, "assemble": 2, **VIEW}
 FROM_NMF = {"factorize": 2, **RENDER}
 CHAIN = {"extract": 2, **FROM_NMF}
 
@@ -64,7 +66,13 @@ def test_render_parameter_reruns_render_and_assembly(done, config_of, key, value
 
 @pytest.mark.parametrize(
     "section,key,value",
-    [("render", "chunks", 4), ("render", "retries", 0), (None, "max_image_pixels", 10**9)],
+    [
+        ("render", "chunks", 4),
+        ("render", "retries", 0),
+        (None, "max_image_pixels", 10**9),
+        ("gpus", "jobs_per_gpu", 2),
+        ("gpus", "memory_limit_mb", 1000),
+    ],
 )
 def test_settings_that_do_not_change_results_rerun_nothing(done, config_of, section, key, value):
     config = changed(section, key, value) if section else {**TINY, key: value}
@@ -74,7 +82,12 @@ def test_settings_that_do_not_change_results_rerun_nothing(done, config_of, sect
 
 def test_shard_count_reruns_shards_and_assembly(done, config_of):
     config_of(changed("render", "n_shards", 3))
-    assert planned(done) == {"render_shard": 6, "assemble": 2, **VIEW}
+    assert planned(done) == {"render_shard": 3, "assemble": 2, **VIEW}
+
+
+def test_photos_per_job_rebatches_the_render_jobs(done, config_of):
+    config_of(changed("render", "images_per_job", 1))  # one batch -> a batch per photo
+    assert planned(done) == {"render_shared": 2, "render_shard": 4, "assemble": 2, **VIEW}
 
 
 def test_assembly_parameter_reruns_assembly_alone(done, config_of):
@@ -113,19 +126,64 @@ def test_switching_back_costs_nothing(done, config_of):
     assert planned(done) == {"index": 1}  # the dataset's page lists the config's grids again
 
 
-def test_new_image_runs_its_jobs_only_and_code_edits_rerun_downstream(tmp_path):
-    workdir = make_workdir(tmp_path, images=["chelsea"])
-    write_config(workdir, TINY)
+def test_code_edits_rerun_downstream(done):
+    script = done / "scripts/render_shard.py"
+    text = script.read_text()
+    try:
+        script.write_text(text + "# an edit\n")
+        assert planned(done) == {"render_shard": 2, "assemble": 2, **VIEW}
+    finally:
+        script.write_text(text)
+        os.utime(script, (0, 0))  # older than the outputs again
+
+
+PHOTOS = {"a": "chelsea", "b": "coffee", "c": "astronaut", "d": "chelsea"}
+
+
+def _expected(before: dict, after: dict, changed_batch: str | None = None) -> dict:
+    """The jobs a dataset change should plan: new (or changed) batches and their photos only."""
+    rerun = [b for b in after if b not in before or b == changed_batch]
+    photos = sum(len(after[b]) for b in rerun)
+    jobs = {"render_shared": len(rerun), "render_shard": 2 * len(rerun)}
+    jobs.update(assemble=photos, viewer=photos, index=1)
+    return {k: v for k, v in jobs.items() if v}
+
+
+def test_added_removed_and_changed_photos_rerun_their_render_batch_only(tmp_path):
+    """Photos a..d in render batches of 2 on average: each change reruns one batch's jobs."""
+    from actgrid import batches
+
+    workdir = make_workdir(tmp_path, images=[])
+    for name, photo in PHOTOS.items():
+        shutil.copy2(REPO / f"data/default/{photo}.png", workdir / f"images/{name}.png")
+    write_config(workdir, changed("render", "images_per_job", 2))
     snakemake(workdir)
-    before = sorted(p for p in (workdir / "results/tiny/chelsea").rglob("*") if p.is_file())
-    digests = [sha256(p) for p in before]
-    add_image(workdir, "coffee")
-    log = snakemake(workdir)
-    assert job_counts(log) == {**{k: v // 2 for k, v in CHAIN.items()}, "index": 1}
-    assert [sha256(p) for p in before] == digests
-    with open(workdir / "scripts/render_shard.py", "a") as f:
-        f.write("# an edit\n")
-    assert planned(workdir) == {"render_shard": 4, "assemble": 2, **VIEW}
+    split = batches.split(PHOTOS, 2)
+    assert len(split) > 1
+    results = workdir / "results/tiny"
+    shards = {p: sha256(p) for p in (results / "batches").rglob("shard*.h5")}
+
+    # added: its own chain, then its batch
+    shutil.copy2(REPO / "data/default/coffee.png", workdir / "images/e.png")
+    added = batches.split([*PHOTOS, "e"], 2)
+    expected = _expected(split, added)
+    assert planned(workdir) == {"extract": 1, "factorize": 1, **expected}
+    assert job_counts(snakemake(workdir)) == {"extract": 1, "factorize": 1, **expected}
+    assert {p: sha256(p) for p in shards} == shards  # other batches' shards untouched
+    (workdir / "images/e.png").unlink()
+    # back to the earlier batches, all still there: only the dataset's page changes
+    assert job_counts(snakemake(workdir)) == {"index": 1}
+
+    # removed: the rest of its batch, nothing for the photo itself
+    (workdir / "images/d.png").unlink()
+    assert planned(workdir) == _expected(split, batches.split(["a", "b", "c"], 2))
+    shutil.copy2(REPO / "data/default/chelsea.png", workdir / "images/d.png")
+    assert planned(workdir) == {}
+
+    # changed (edited): its chain and its batch
+    shutil.copy(REPO / "data/default/coffee.png", workdir / "images/c.png")
+    expected = _expected(split, split, changed_batch=next(b for b in split if "c" in split[b]))
+    assert planned(workdir) == {"extract": 1, "factorize": 1, **expected}
 
 
 def test_output_cache_is_shared_between_workdirs(tmp_path):

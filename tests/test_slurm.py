@@ -3,6 +3,7 @@
 import re
 import subprocess
 
+import h5py
 import pytest
 from PIL import Image
 from slurm_cluster import SingleNodeSlurm, available
@@ -73,6 +74,12 @@ def test_every_job_goes_through_sbatch_and_shards_ask_for_a_gpu(cluster, tmp_pat
     assert Image.open(grid).size == (6 * 20, 6 * 20)  # 96 px input: 6×6 cells of 24 - 4 px
     slurm_logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
     assert {int(p.stem) for p in slurm_logs} == set(jobs)
+    # render jobs keep the GPU SLURM gave them (its CUDA_VISIBLE_DEVICES); no local slots
+    for output in (workdir / "results").rglob("batches/**/*.h5"):
+        with h5py.File(output, "r") as f:
+            assert f.attrs["cuda_visible_devices"] == "0", output
+    for log in (workdir / "results").rglob("batches/**/logs/*.log"):
+        assert "GPU slot" not in log.read_text()
 
     write_config(workdir, changed("render", "steps", 8))
     rerun = run_on_slurm(workdir, cluster)

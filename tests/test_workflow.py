@@ -23,17 +23,25 @@ def run(tiny_run):
     return tiny_run
 
 
+def _batch_dir(workdir, layer, groups):
+    """The render batch folder of the run's one photo."""
+    model = layer.parent.name
+    (path,) = (workdir / "results/tiny/batches" / model / layer.name / groups).glob("W32_*/batch_*")
+    return path
+
+
 def test_every_output_exists_with_the_right_size(run):
-    _, layer = run
+    workdir, layer = run
     assert (layer / "activations.h5").exists() and (layer / "nmf4/groups.h5").exists()
     for groups in ("nmf4", "naive"):
         (render_dir,) = (layer / groups).glob("W32_*")
         grid = Image.open(render_dir / "grid.png")
         assert grid.size == (8 * 28, 8 * 28)  # 128 px input -> 8×8 cells, 32 px tiles cropped by 2
         assert Image.open(render_dir / "side_by_side.png").size[1] == 8 * 28
-        assert len(list((render_dir / "shards2").glob("shard*.h5"))) == 2
+        batch_dir = _batch_dir(workdir, layer, groups)
+        assert len(list((batch_dir / "shards2").glob("shard*.h5"))) == 2
         assert np.asarray(grid).std() > 10  # not a flat grey picture
-        assert (render_dir / "shards2/logs/shard0.log").read_text().count("cell-steps/s") > 0
+        assert (batch_dir / "shards2/logs/shard0.log").read_text().count("cell-steps/s") > 0
 
 
 def test_faithfulness_beats_random_tiles(run):
@@ -71,12 +79,13 @@ def test_activations_file_describes_itself(run):
 def test_shard_count_changes_only_the_shards(run):
     workdir, layer = run
     (render_dir,) = (layer / "nmf4").glob("W32_*")
-    upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", render_dir / "shared.h5"]
+    batch_dir = _batch_dir(workdir, layer, "nmf4")
+    upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", batch_dir / "shared.h5"]
     before = [sha256(p) for p in upstream]
     config = changed("render", "n_shards", 3, base=TWO_METHODS)
     write_config(workdir, config)
     log = snakemake(workdir)
     assert [sha256(p) for p in upstream] == before
     assert job_counts(log) == {"render_shard": 6, "assemble": 2, "viewer": 2, "index": 1}
-    assert len(list((render_dir / "shards3").glob("shard*.h5"))) == 3
+    assert len(list((batch_dir / "shards3").glob("shard*.h5"))) == 3
     assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)

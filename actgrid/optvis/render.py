@@ -12,12 +12,20 @@ UNIQUE_WEIGHT, GROUP_WEIGHT = 0.7, 0.5
 
 
 class TileOptimizer(tf.Module):
-    """Optimizes one tile per target vector with random batches of cells.
+    """Optimizes one tile per target vector with random batches of cells, for one or more photos.
 
     Tiles are Fourier-parameterized. With ``group_weights`` and ``groups`` given, each tile is
     ``0.7·unique + 0.5·Σ_j weight_j · group_j`` (Lucid's shared parameterization), and the
     group images are optimized too when ``train_groups`` is set; without them each tile is
     its own independent image (the naive method).
+
+    ``cells_per_image`` splits the targets into photos (consecutive rows; default: one photo).
+    Each photo samples its own ``batch_size`` cells a step (a number, or one per photo) and its
+    loss has its own scale. The random draws are common to all photos: each step draws one key
+    per cell position and one transform per batch place, and every photo takes the first of
+    them that it has; so a photo's draws, and its tiles, are those it would get alone, whichever
+    photos share its job, and the ops are the same for any number of photos. A shared grid's
+    ``group_weights`` [cells, all photos' groups] are zero outside a cell's own photo's groups.
 
     ``chunks`` > 1 computes each step's batch in that many parts (the gradients add up to the
     same step, with the same random draws): less memory for the same result. ``jit_compile``
@@ -30,7 +38,7 @@ class TileOptimizer(tf.Module):
         targets,
         unique: RowAdam,
         size: int,
-        batch_size: int,
+        batch_size,
         seed: int,
         transforms: bool = True,
         group_weights=None,
@@ -39,19 +47,37 @@ class TileOptimizer(tf.Module):
         cossim_pow: float = 0.0,
         chunks: int = 1,
         jit_compile: bool = False,
+        cells_per_image=None,
     ):
         super().__init__()
         self.features = features
         self.targets = tf.constant(targets, tf.float32)
+        self.n = int(targets.shape[0])
+        counts = [self.n] if cells_per_image is None else [int(c) for c in cells_per_image]
+        if sum(counts) != self.n:
+            raise ValueError(f"cells_per_image {counts} do not add up to {self.n} targets")
+        batch_sizes = [batch_size] * len(counts) if np.isscalar(batch_size) else batch_size
+        batches = [min(int(b), c) for b, c in zip(batch_sizes, counts)]
+        offsets = np.cumsum([0] + counts[:-1]).tolist()
+        self.parts = list(zip(offsets, counts, batches))
+        self.rng = tf.random.Generator.from_seed(seed)
+        counts, batches = np.asarray(counts), np.asarray(batches)
+        self.most_cells, self.most_batch = int(counts.max()), int(batches.max())
+        self.padding = tf.constant(np.arange(self.most_cells)[None, :] >= counts[:, None])
+        self.taken = tf.constant(np.arange(self.most_batch)[None, :] < batches[:, None])
+        self.place = tf.constant(np.concatenate([np.arange(b) for b in batches]), tf.int32)
+        self.place_offset = tf.constant(np.repeat(offsets, batches), tf.int32)
         # Adam's steps depend on the loss's scale only through its epsilon (1e-8), but where
         # gradients are near it, they do: layers whose activations are tiny (random weights give
         # ~1e-7) would stall. Their loss is lifted to the scale of unit-norm targets; layers of
-        # trained networks (norms of 10 and more) keep Lucid's loss exactly.
-        mean_sq_norm = float(np.mean(np.sum(np.square(targets), -1)))
-        self.loss_scale = 1.0 / max(min(mean_sq_norm, 1.0), 1e-30)
-        self.n = int(targets.shape[0])
+        # trained networks (norms of 10 and more) keep Lucid's loss exactly. One scale a photo.
+        scales = [
+            1.0 / max(min(float(np.mean(np.sum(np.square(targets[o : o + c]), -1))), 1.0), 1e-30)
+            for o, c, _ in self.parts
+        ]
+        self.loss_scale = tf.constant(np.repeat(scales, counts), tf.float32)
         self.unique, self.groups = unique, groups
-        self.size, self.batch_size = size, min(batch_size, self.n)
+        self.size, self.batch_size = size, sum(batches)
         self.transforms = transforms
         self.cossim_pow = cossim_pow
         self.train_groups = train_groups and groups is not None
@@ -63,7 +89,6 @@ class TileOptimizer(tf.Module):
         )
         if self.shared:
             self.group_weights = tf.constant(group_weights, tf.float32)
-        self.rng = tf.random.Generator.from_seed(seed)
 
     def _spectra(self, idx, unique_rows, group_params):
         if not self.shared:
@@ -99,7 +124,7 @@ class TileOptimizer(tf.Module):
             if self.train_groups:
                 tape.watch(group_params)
             obj = self._objective(idx, self.images(idx, rows, group_params), warps)
-            loss = -tf.reduce_sum(obj) * self.loss_scale
+            loss = -tf.reduce_sum(obj * tf.gather(self.loss_scale, idx))
         if self.train_groups:
             grad_rows, grad_groups = tape.gradient(loss, [rows, group_params])
         else:
@@ -107,11 +132,20 @@ class TileOptimizer(tf.Module):
         self.unique.descend_rows(idx, rows, grad_rows)
         return obj, grad_groups
 
+    def _draw(self):
+        """This step's cells (each photo's own sample) and their random transforms (or None)."""
+        keys = tf.broadcast_to(self.rng.uniform([self.most_cells]), tf.shape(self.padding))
+        keys = tf.where(self.padding, -1.0, keys)  # a photo's cells beyond its own: never taken
+        top = tf.math.top_k(keys, self.most_batch).indices
+        idx = self.place_offset + tf.boolean_mask(top, self.taken)
+        if not self.transforms:
+            return idx, None
+        draw = transform.generator_draw(self.rng, self.most_batch)
+        warps = transform.random_affine(draw, self.most_batch, self.size)
+        return idx, tf.gather(warps, self.place)
+
     def _step(self):
-        idx = tf.math.top_k(self.rng.uniform([self.n]), self.batch_size).indices
-        warps = None
-        if self.transforms:
-            warps = transform.random_affine(self.rng, self.batch_size, self.size)
+        idx, warps = self._draw()
         group_params = self.groups.param if self.shared else None
         objs, grad_groups = [], 0.0
         for lo, hi in self.chunk_bounds:  # unrolled when traced: a fixed, small number

@@ -25,17 +25,16 @@ def output_size(size: int) -> int:
     return size + 2 * PAD - JITTER1 - JITTER2
 
 
-def _choice(rng: tf.random.Generator, values: np.ndarray, n: int) -> tf.Tensor:
-    idx = rng.uniform([n], 0, len(values), dtype=tf.int32)
-    return tf.gather(tf.constant(values), idx)
+def random_affine(draw, n: int, size: int) -> tf.Tensor:
+    """[n, 8] projective transforms mapping output pixels to tile pixels.
 
-
-def random_affine(rng: tf.random.Generator, n: int, size: int) -> tf.Tensor:
-    """[n, 8] projective transforms mapping output pixels to tile pixels."""
-    jit1 = tf.cast(rng.uniform([n, 2], 0, JITTER1 + 1, dtype=tf.int32), tf.float32)
-    jit2 = tf.cast(rng.uniform([n, 2], 0, JITTER2 + 1, dtype=tf.int32), tf.float32)
-    scale = _choice(rng, SCALES, n)
-    theta = _choice(rng, ANGLES, n) * (math.pi / 180.0)
+    ``draw(kind, high)`` gives n random integers in [0, high), a new draw for each ``kind``
+    (0..5): ``generator_draw`` wraps a ``tf.random.Generator``.
+    """
+    jit1 = tf.cast(tf.stack([draw(0, JITTER1 + 1), draw(1, JITTER1 + 1)], 1), tf.float32)
+    jit2 = tf.cast(tf.stack([draw(2, JITTER2 + 1), draw(3, JITTER2 + 1)], 1), tf.float32)
+    scale = tf.gather(tf.constant(SCALES), draw(4, len(SCALES)))
+    theta = tf.gather(tf.constant(ANGLES), draw(5, len(ANGLES))) * (math.pi / 180.0)
     mid = (size + 2 * PAD - JITTER1 - 1) / 2.0  # centre of the jittered, padded tile
     # Output point p -> after jitter 2: q = p + jit2; undo rotation and scale about mid;
     # then undo jitter 1 and padding: tile point = R(-θ) (q - mid) / s + mid + jit1 - PAD.
@@ -46,6 +45,11 @@ def random_affine(rng: tf.random.Generator, n: int, size: int) -> tf.Tensor:
     ty = -sin * off_x + cos * off_y + mid + jit1[:, 1] - PAD
     zeros = tf.zeros_like(cos)
     return tf.stack([cos, sin, tx, -sin, cos, ty, zeros, zeros], axis=1)
+
+
+def generator_draw(rng: tf.random.Generator, n):
+    """``random_affine``'s ``draw`` from a ``tf.random.Generator``."""
+    return lambda kind, high: rng.uniform([n], 0, high, dtype=tf.int32)
 
 
 def apply_affine(images: tf.Tensor, transforms: tf.Tensor, out_size: int) -> tf.Tensor:
@@ -63,7 +67,7 @@ def apply_affine(images: tf.Tensor, transforms: tf.Tensor, out_size: int) -> tf.
 def standard_transforms(rng: tf.random.Generator, images: tf.Tensor) -> tf.Tensor:
     """Lucid's standard_transforms on a batch, each tile drawn independently."""
     n, size = tf.shape(images)[0], images.shape[1]
-    return apply_affine(images, random_affine(rng, n, size), output_size(size))
+    return apply_affine(images, random_affine(generator_draw(rng, n), n, size), output_size(size))
 
 
 def center_pad(images: tf.Tensor) -> tf.Tensor:

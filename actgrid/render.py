@@ -274,16 +274,17 @@ def run_shard(
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
     faithful = metrics.faithfulness(features, tiles, targets)
     ends = np.cumsum([len(c) for c in cells])[:-1]
+    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, faithful)))
     with h5io.atomic_h5(out, SHARD_KIND) as f:
-        for j, (photo, c, t, (acts, image, _)) in enumerate(
-            zip(photos, cells, all_targets, loaded)
+        for j, (photo, c, t, (acts, image, _), (tile, obj, fai)) in enumerate(
+            zip(photos, cells, all_targets, loaded, per_photo)
         ):
             patches = metrics.photo_patches(image, acts.shape[:2], size)[c]
             g = f.create_group(f"images/{photo.name}")
             g.create_dataset("cells", data=c)
-            g.create_dataset("tiles", data=np.split(tiles, ends)[j], compression="lzf")
-            g.create_dataset("objective", data=np.split(objective, ends)[j])
-            g.create_dataset("faithfulness", data=np.split(faithful, ends)[j])
+            g.create_dataset("tiles", data=tile, compression="lzf")
+            g.create_dataset("objective", data=obj)
+            g.create_dataset("faithfulness", data=fai)
             g.create_dataset(
                 "faithfulness_photo", data=metrics.faithfulness(features, patches, t[c])
             )

@@ -55,18 +55,16 @@ def write_text(path, text: str) -> None:
     os.replace(tmp, path)
 
 
-CELL_COLUMNS = ["cell", "row", "col", "shard", "objective", "faithfulness", "faithfulness_photo"]
+CELL_COLUMNS = ["cell", "row", "col", "shard", *render.SHARD_FIGURES[1:]]
 
 
-def write_cells(path: Path, rows: int, cols: int, shard, objective, rendered, natural) -> None:
+def write_cells(path: Path, rows: int, cols: int, cells: dict) -> None:
     """One line per cell (row-major): where it is, its shard and its figures."""
-    n = rows * cols
     lines = ["\t".join(CELL_COLUMNS)]
-    for i in range(n):
-        figures = (objective[i], rendered[i], natural[i])
+    for i in range(rows * cols):
         lines.append(
-            "\t".join([str(i), str(i // cols), str(i % cols), str(int(shard[i]))])
-            + "".join(f"\t{v:.6g}" for v in figures)
+            "\t".join([str(i), str(i // cols), str(i % cols), str(int(cells["shard"][i]))])
+            + "".join(f"\t{cells[k][i]:.6g}" for k in CELL_COLUMNS[4:])
         )
     write_text(path, "\n".join(lines) + "\n")
 
@@ -104,22 +102,17 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
         "render": p["render"],
         "faithfulness": metrics.summary(cells["faithfulness"]),
         "faithfulness_photo_patches": metrics.summary(cells["faithfulness_photo"]),
+        "retrieval_top1": float(np.mean(cells["retrieval"])),
+        "retrieval_top1_photo_patches": float(np.mean(cells["retrieval_photo"])),
         "coherence": metrics.coherence(cropped, targets, side=side),
         "coherence_across_shards": metrics.coherence(cropped, targets, cells["shard"], side),
         "coherence_photo_patches": metrics.coherence(patches, targets, side=side),
+        "seam": metrics.seam(cropped, rows, cols),
         "objective": metrics.summary(cells["objective"]),
     }
     Path(out.grid).parent.mkdir(parents=True, exist_ok=True)
     _save_png(grid, Path(out.grid))
     _save_png(side_by_side(photo, grid), Path(out.side_by_side))
-    write_cells(
-        Path(out.cells),
-        rows,
-        cols,
-        cells["shard"],
-        cells["objective"],
-        cells["faithfulness"],
-        cells["faithfulness_photo"],
-    )
+    write_cells(Path(out.cells), rows, cols, cells)
     write_text(out.metrics, json.dumps(report, indent=2) + "\n")
     return report

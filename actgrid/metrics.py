@@ -1,4 +1,5 @@
-"""Quality figures of a grid: faithfulness to the targets and coherence between cells."""
+"""Quality figures of a grid: faithfulness and retrieval of the targets, coherence between cells
+and seams between tiles."""
 
 from __future__ import annotations
 
@@ -29,9 +30,20 @@ def summary(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def faithfulness(features, tiles: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """Per cell: cosine of the tile's own layer activation (alone, untransformed) and target."""
-    return cosine_rows(layer_means(features, tiles), targets)
+def target_figures(features, images: np.ndarray, targets: np.ndarray, cells: np.ndarray) -> dict:
+    """How well images rendered (or cut) for cells ``cells`` of a photo show their targets.
+
+    ``targets``: all the photo's cells' targets. Per image, from its layer activation (alone,
+    untransformed, averaged over positions): ``faithfulness``, the cosine to its own target;
+    ``retrieval``, 1 where its own target is the closest of all the photo's targets (by cosine),
+    a figure that rewards telling cells apart rather than cosine itself.
+    """
+    unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)  # noqa: E731
+    cos = unit(layer_means(features, images)) @ unit(targets).T
+    return {
+        "faithfulness": cos[np.arange(len(cells)), cells].astype(np.float32),
+        "retrieval": (cos.argmax(1) == cells).astype(np.int8),
+    }
 
 
 def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int) -> np.ndarray:
@@ -49,6 +61,31 @@ def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int) -> np.
             x = int(round((c + 0.5) * w / cols)) - half + size
             patches.append(padded[y : y + size, x : x + size])
     return np.stack(patches)
+
+
+def _border_jump(tiles: np.ndarray, rows: int, cols: int) -> float:
+    """Mean pixel change across tile borders over the mean change between neighbours in a tile."""
+    t = tiles.reshape(rows, cols, *tiles.shape[1:])
+    across = [np.abs(t[:, 1:, :, 0] - t[:, :-1, :, -1]), np.abs(t[1:, :, 0] - t[:-1, :, -1])]
+    inside = [np.abs(np.diff(tiles, axis=1)), np.abs(np.diff(tiles, axis=2))]
+    mean = lambda parts: np.mean(np.concatenate([p.ravel() for p in parts]))  # noqa: E731
+    return float(mean(across) / max(mean(inside), 1e-12))
+
+
+def seam(tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int = 0) -> dict:
+    """Seams between neighbouring tiles of a grid (tiles in row-major order, as shown).
+
+    ``jump``: how much more the pixels change across a tile border than between neighbouring
+    pixels inside a tile; ``shuffled``: the same for the tiles in random places (mean of
+    ``shuffles`` seeded orders); ``ratio`` = jump / shuffled: 1 is no smoother than a random
+    placement, lower is smoother.
+    """
+    rng = np.random.default_rng(seed)
+    jump = _border_jump(tiles, rows, cols)
+    shuffled = np.mean(
+        [_border_jump(tiles[rng.permutation(len(tiles))], rows, cols) for _ in range(shuffles)]
+    )
+    return {"jump": jump, "shuffled": float(shuffled), "ratio": float(jump / shuffled)}
 
 
 def _pixel_signatures(tiles: np.ndarray, side: int = 8) -> np.ndarray:

@@ -14,7 +14,12 @@ coherent, and since every cell has its own Adam state and is sampled with the sa
 per step (shard batch = batch · shard cells / cells), a cell's result does not depend on the
 number of shards other than by random noise.
 
-Method ``naive``: independent tiles, shards only.
+Method ``naive`` (the notebook's very naive grid): independent tiles, every cell optimized at
+every step, shards only. ``naive_sampled``: independent tiles, ``batch`` random cells a step.
+
+``adam``: ``dense`` (Lucid's: every cell's image steps every step, unsampled ones on their
+momentum) or ``per_cell`` (only the sampled cells step). Either way a cell's trajectory depends
+only on its own gradients and the step count, so neither depends on the shards.
 
 Each shard also measures its tiles' faithfulness (and that of the photo patches) with the model
 it already holds, so assembling the grid needs no network.
@@ -59,7 +64,7 @@ def cell_slices(n_cells: int, n_shards: int) -> list[np.ndarray]:
 
 def phase_steps(p: dict) -> tuple[int, int]:
     """Steps of the shared job and of each shard."""
-    if p["method"] == "naive":
+    if p["method"] != "shared":
         return 0, p["steps"]
     shared = int(round(p["steps"] * p["shared_fraction"]))
     return shared, p["steps"] - shared
@@ -91,6 +96,13 @@ def _load_batch(photos: list[Photo], model_cfg: dict):
                 )
     targets = [acts.reshape(-1, acts.shape[-1]) for acts, _, _ in loaded]
     return targets, loaded, extract.features_for(first, model_cfg)
+
+
+def _adam(p: dict, *state):
+    """Adam for rows of images with this grid's learning rate and kind (dense or per cell)."""
+    from actgrid.optvis.adam import RowAdam
+
+    return RowAdam(*state, lr=p["lr"], dense=p["adam"] == "dense")
 
 
 def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
@@ -142,17 +154,12 @@ def _shared_phase(photos: list[Photo], targets, features, p: dict, chunks: int):
     Returns the unique and group images' optimizers (parameters and Adam state), their rows
     per photo, and the trace.
     """
-    from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
     weights = [factorize.load_weights(photo.groups) for photo in photos]
     size = p["size"]
-    unique = RowAdam(
-        np.concatenate([_initial(len(t), size, p["seed"], 0) for t in targets]), lr=p["lr"]
-    )
-    groups = RowAdam(
-        np.concatenate([_initial(w.shape[1], size, p["seed"], 1) for w in weights]), lr=p["lr"]
-    )
+    unique = _adam(p, np.concatenate([_initial(len(t), size, p["seed"], 0) for t in targets]))
+    groups = _adam(p, np.concatenate([_initial(w.shape[1], size, p["seed"], 1) for w in weights]))
     opt = TileOptimizer(
         features,
         np.concatenate(targets),
@@ -218,7 +225,6 @@ def run_shard(
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
     """
-    from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.render import TileOptimizer
 
     all_targets, loaded, features = _load_batch(photos, model_cfg)
@@ -235,22 +241,27 @@ def run_shard(
             [factorize.load_weights(photo.groups)[c] for photo, c in zip(photos, cells)]
         )
         group_params = state["groups"]["param"]
-        groups = RowAdam(np.concatenate(group_params), lr=p["lr"])
-        unique = RowAdam(
+        groups = _adam(p, np.concatenate(group_params))
+        unique = _adam(
+            p,
             *(
                 np.concatenate([part[c] for part, c in zip(state["unique"][k], cells)])
                 for k in ("param", "m", "v", "t")
             ),
-            lr=p["lr"],
         )
     else:
-        unique = RowAdam(
+        unique = _adam(
+            p,
             np.concatenate(
                 [_initial(len(t), size, p["seed"], 0)[c] for t, c in zip(all_targets, cells)]
             ),
-            lr=p["lr"],
         )
-    batches = [max(1, int(round(p["batch"] * len(c) / len(t)))) for t, c in zip(all_targets, cells)]
+    if p["method"] == "naive":  # every cell, every step
+        batches = [len(c) for c in cells]
+    else:
+        batches = [
+            max(1, int(round(p["batch"] * len(c) / len(t)))) for t, c in zip(all_targets, cells)
+        ]
     opt = TileOptimizer(
         features,
         targets,
@@ -272,11 +283,10 @@ def run_shard(
     objective = opt.final_objective()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
-    faithful = metrics.faithfulness(features, tiles, targets)
     ends = np.cumsum([len(c) for c in cells])[:-1]
-    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, faithful)))
+    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
     with h5io.atomic_h5(out, SHARD_KIND) as f:
-        for j, (photo, c, t, (acts, image, _), (tile, obj, fai)) in enumerate(
+        for j, (photo, c, t, (acts, image, _), (tile, obj)) in enumerate(
             zip(photos, cells, all_targets, loaded, per_photo)
         ):
             patches = metrics.photo_patches(image, acts.shape[:2], size)[c]
@@ -284,10 +294,9 @@ def run_shard(
             g.create_dataset("cells", data=c)
             g.create_dataset("tiles", data=tile, compression="lzf")
             g.create_dataset("objective", data=obj)
-            g.create_dataset("faithfulness", data=fai)
-            g.create_dataset(
-                "faithfulness_photo", data=metrics.faithfulness(features, patches, t[c])
-            )
+            for suffix, images in (("", tile), ("_photo", patches)):
+                for name, values in metrics.target_figures(features, images, t, c).items():
+                    g.create_dataset(name + suffix, data=values)
             if group_params is not None:
                 g.create_dataset("groups", data=group_params[j])  # frozen: as phase one left them
             g.attrs["cells_total"] = len(t)
@@ -301,14 +310,21 @@ def run_shard(
         )
 
 
-SHARD_FIGURES = ("tiles", "objective", "faithfulness", "faithfulness_photo")
+SHARD_FIGURES = (
+    "tiles",
+    "objective",
+    "faithfulness",
+    "faithfulness_photo",
+    "retrieval",
+    "retrieval_photo",
+)
 
 
 def load_shards(paths, image: str) -> dict[str, np.ndarray]:
     """One photo's cells from all shards of its batch, in cell order.
 
-    Returns ``tiles`` [N, W, W, 3], ``objective``, ``faithfulness``, ``faithfulness_photo`` [N]
-    and ``shard`` [N] (the shard each cell was rendered in). Every cell must be in exactly one
+    Returns ``tiles`` [N, W, W, 3], ``objective``, ``faithfulness``, ``retrieval`` (and the
+    last two for the photo's patches, ``*_photo``) [N] and ``shard`` [N] (the shard each cell was rendered in). Every cell must be in exactly one
     shard.
     """
     parts = []

@@ -130,9 +130,12 @@ FIGURES = {  # metrics.tsv column -> its place in metrics.json
     "faithfulness_median": ("faithfulness", "median"),
     "faithfulness_min": ("faithfulness", "min"),
     "faithfulness_photo_mean": ("faithfulness_photo_patches", "mean"),
+    "retrieval_top1": ("retrieval_top1",),
+    "retrieval_top1_photo": ("retrieval_top1_photo_patches",),
     "coherence": ("coherence",),
     "coherence_across_shards": ("coherence_across_shards",),
     "coherence_photo": ("coherence_photo_patches",),
+    "seam": ("seam", "ratio"),
     "objective_mean": ("objective", "mean"),
 }
 

@@ -29,6 +29,7 @@ RENDER_PARAMS = {
     "lr": RENDER["learning_rate"],
     "shared_fraction": RENDER["shared_fraction"],
     "cossim_pow": RENDER["cossim_pow"],
+    "adam": RENDER["adam"],
     "transforms": RENDER["transforms"] == "standard",
     "seed": RENDER["seed"],
 }
@@ -61,7 +62,7 @@ wildcard_constraints:
     image=r"[^/]+",
     model=r"[^/]+",
     layer=r"[^/]+",
-    groups=r"nmf\d+(-clip|-shift)?|naive",
+    groups=r"nmf\d+(-clip|-shift)?|naive(-sampled)?",
     render=r"W\d+_[^/]+",
     batch=r"batch_[0-9a-f]{8}",
     n=r"\d+",
@@ -176,7 +177,7 @@ def batch_inputs(wildcards):
         for image in batch_images(wildcards)
     ]
     inputs = {"activations": [f"{d}/activations.h5" for d in layer_dirs]}
-    if wildcards.groups != "naive":
+    if tags.has_groups(wildcards.groups):
         inputs["groups"] = [f"{d}/{wildcards.groups}/groups.h5" for d in layer_dirs]
     return inputs
 
@@ -185,7 +186,7 @@ def shard_inputs(wildcards):
     """A shard's photos; with more than one shard, the shared job's file (one shard runs both
     phases in one job)."""
     inputs = batch_inputs(wildcards)
-    if wildcards.groups != "naive" and int(wildcards.n) > 1:
+    if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
         inputs["shared"] = f"{BATCH_DIR.format(**dict(wildcards.items()))}/shared.h5"
     return inputs
 
@@ -218,7 +219,7 @@ def viewer_inputs(wildcards):
     }
     layer_dir = LAYER_DIR.format(**dict(wildcards.items()))
     inputs["activations"] = f"{layer_dir}/activations.h5"
-    if wildcards.groups != "naive":
+    if tags.has_groups(wildcards.groups):
         inputs["groups"] = f"{layer_dir}/{wildcards.groups}/groups.h5"
         inputs["shard"] = shard_files(wildcards)[0]
     return inputs

@@ -52,6 +52,7 @@ PARAMS = {
     "lr": 0.05,
     "shared_fraction": 0.5,
     "cossim_pow": 1.0,
+    "adam": "per_cell",
     "transforms": True,
     "seed": 0,
 }

@@ -31,6 +31,7 @@ PARAMS = {
     "lr": 0.05,
     "shared_fraction": 0.0,
     "cossim_pow": 1.0,
+    "adam": "per_cell",
     "transforms": True,
     "seed": 0,
 }

@@ -90,3 +90,18 @@ def test_row_adam_matches_a_lone_adam():
     np.testing.assert_allclose(rows.param.numpy()[1], v.numpy(), rtol=1e-4, atol=1e-6)
     assert not rows.param.numpy()[[0, 2]].any()  # rows not sampled stay put
     np.testing.assert_array_equal(rows.t.numpy(), [0, 3, 0])
+
+
+def test_dense_adam_steps_every_row_as_lucids_adam_does():
+    """Dense: the whole variable steps each time, rows without a gradient on their momentum."""
+    rows = RowAdam(np.zeros((3, 2), np.float32), lr=0.1, dense=True)
+    lone = tf.keras.optimizers.Adam(0.1, epsilon=1e-8)
+    v = tf.Variable(np.zeros((3, 2), np.float32))
+    for idx, g in (([1], [1.0, -2.0]), ([0], [0.5, 0.5]), ([0], [-1.0, 3.0])):
+        grad = tf.constant([g], tf.float32)
+        rows.descend_rows(tf.constant(idx), tf.gather(rows.param, idx), grad)
+        lone.apply_gradients([(tf.scatter_nd(tf.constant(idx)[:, None], grad, [3, 2]), v)])
+    np.testing.assert_allclose(rows.param.numpy(), v.numpy(), rtol=1e-4, atol=1e-6)
+    assert np.abs(rows.param.numpy()[1]).min() > 0.2  # sampled once, kept moving
+    assert not rows.param.numpy()[2].any()  # never sampled: no momentum
+    np.testing.assert_array_equal(rows.t.numpy(), [3, 3, 3])

@@ -1,16 +1,23 @@
+import logging
+
 import numpy as np
+import pytest
 import tensorflow as tf
+from test_numerics import PARAMS, _activations
+
+from actgrid import render
+from actgrid.models import from_config
 
 from actgrid.optvis import param
 from actgrid.optvis.adam import RowAdam
 from actgrid.optvis.render import TileOptimizer
 
 
-def _optimizer(model, shared, steps_seed=0, chunks=1):
+def _optimizer(model, shared, steps_seed=0, chunks=1, adam_dense=False):
     features = model.features("block3_expand_relu")
     rng = np.random.default_rng(0)
     targets = np.maximum(rng.standard_normal((12, 144)), 0).astype(np.float32)
-    unique = RowAdam(param.init_spectra(rng, 12, 24), lr=0.05)
+    unique = RowAdam(param.init_spectra(rng, 12, 24), lr=0.05, dense=adam_dense)
     kwargs = {}
     if shared:
         kwargs = dict(
@@ -59,3 +66,27 @@ def test_chunks_give_the_same_steps(model):
     # the group images' gradient is summed in another order; Adam turns rounding differences in
     # near-zero gradients into steps of up to ~1% of the learning rate
     np.testing.assert_allclose(parts.groups.param.numpy(), whole.groups.param.numpy(), atol=2e-3)
+
+
+@pytest.mark.parametrize("method,batch", [("naive", 36), ("naive_sampled", 8)])
+def test_naive_renders_every_cell_each_step_and_naive_sampled_a_batch(
+    tmp_path, caplog, method, batch
+):
+    acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
+    p = {**PARAMS, "method": method, "steps": 2, "adam": "dense"}
+    with caplog.at_level(logging.INFO, logger="actgrid"):
+        render.run_shard([render.Photo("p", acts)], None, tmp_path / "s.h5", p, 0, 1, {})
+    assert f"36 cells, batch {batch} " in caplog.text
+    cells = render.load_shards([tmp_path / "s.h5"], "p")
+    assert set(np.unique(cells["retrieval"])) <= {0, 1}
+    assert np.all((cells["faithfulness"] > -1) & (cells["faithfulness"] < 1))
+
+
+def test_dense_adam_moves_cells_on_their_momentum(model):
+    opt = _optimizer(model, shared=False, adam_dense=True)
+    opt.run(tf.constant(1))
+    after_one = opt.unique.param.numpy().copy()
+    opt.run(tf.constant(1))
+    moved = np.abs(opt.unique.param.numpy() - after_one).reshape(12, -1).max(1) > 0
+    assert moved.sum() > 4  # batch 4: cells sampled in step 1 only moved on in step 2 too
+    np.testing.assert_array_equal(opt.unique.t.numpy(), 2)

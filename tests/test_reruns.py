@@ -57,6 +57,7 @@ def test_nothing_changed_runs_nothing(done):
         ("batch_size", 4),
         ("cossim_pow", 0),
         ("shared_fraction", 0.25),
+        ("adam", "per_cell"),
     ],
 )
 def test_render_parameter_reruns_render_and_assembly(done, config_of, key, value):

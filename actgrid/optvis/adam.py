@@ -1,4 +1,4 @@
-"""Adam with per-row state, so only the rows sampled in a step are read and written."""
+"""Adam over rows of parameters: per-cell (only the sampled rows step) or dense (Lucid's)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 class RowAdam(tf.Module):
     """Parameters [n, ...] with Adam moments and a step count per row.
 
-    Each row keeps its own step count for bias correction, so a row behaves exactly as if
-    it were optimized alone on the steps it was sampled in. That makes a cell's trajectory
-    independent of which other cells share its job (and so of the number of shards).
+    Per-cell (``dense=False``): a step moves only the rows it has gradients for, each with its
+    own step count, so a row behaves as if optimized alone on the steps it was sampled in; only
+    those rows are read and written. Dense (Lucid's, as ``tf.train.AdamOptimizer`` on the whole
+    variable): every row steps every time, rows without a gradient on their momentum. Adam is
+    elementwise, so either way a row's trajectory depends only on its own gradients and the
+    step count, not on which other rows share its job (or shard).
     """
 
-    def __init__(self, value, m=None, v=None, t=None, lr=0.05, name=None):
+    def __init__(self, value, m=None, v=None, t=None, lr=0.05, dense=False, name=None):
         super().__init__(name=name)
+        self.dense = dense
         value = np.asarray(value, np.float32)
         self.param = tf.Variable(value, name="param")
         self.m = tf.Variable(np.zeros_like(value) if m is None else m, name="m")
@@ -35,7 +39,13 @@ class RowAdam(tf.Module):
         return param - step * m / (tf.sqrt(v) + EPS), m, v
 
     def descend_rows(self, idx: tf.Tensor, rows: tf.Tensor, grad: tf.Tensor) -> None:
-        """One Adam step on rows ``idx`` (unique), whose current values are ``rows``."""
+        """One Adam step with the gradient ``grad`` of rows ``idx`` (unique, values ``rows``).
+
+        Dense: every row steps, the others with a zero gradient.
+        """
+        if self.dense:
+            self.descend_all(tf.scatter_nd(idx[:, None], grad, tf.shape(self.param)))
+            return
         t = tf.gather(self.t, idx) + 1.0
         new, m, v = self._update(rows, tf.gather(self.m, idx), tf.gather(self.v, idx), t, grad)
         self.param.scatter_nd_update(idx[:, None], new)

@@ -13,9 +13,11 @@ def direction(acts: tf.Tensor, targets: tf.Tensor, cossim_pow: float = 0.0) -> t
     """
     dots = tf.einsum("nhwc,nc->nhw", acts, targets)
     if cossim_pow:
-        norms = tf.norm(acts, axis=-1) * tf.norm(targets, axis=-1)[:, None, None]
-        cos = tf.maximum(dots / (norms + 1e-4), 0.1)
-        dots *= cos**cossim_pow
+        eps = 1e-4  # as Lucid's _dot_cossim: dot / (eps + |a|) / (eps + |t|)
+        cos = (
+            dots / (eps + tf.norm(acts, axis=-1)) / (eps + tf.norm(targets, axis=-1)[:, None, None])
+        )
+        dots *= tf.maximum(cos, 0.1) ** cossim_pow
     return tf.reduce_mean(dots, axis=[1, 2])
 
 

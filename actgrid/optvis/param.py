@@ -55,8 +55,14 @@ def spectra_to_images(spectra: tf.Tensor, size: int) -> tf.Tensor:
     scale = tf.constant(spectrum_scale(size))
     real, imag = tf.unstack(spectra, axis=1)  # slicing instead: a slow StridedSliceGrad
     spectrum = tf.complex(real * scale, imag * scale)
-    img = tf.signal.irfft2d(spectrum, fft_length=[size, size])
+    img = tf.signal.irfft2d(spectrum, fft_length=[size, _fft_width(size)])[..., :size]
     return tf.transpose(img, [0, 2, 3, 1]) / 4.0
+
+
+def _fft_width(size: int) -> int:
+    """Width of the inverse FFT, cropped to ``size`` after: Lucid's (size + 1 for odd sizes,
+    which keeps the last column of the spectrum)."""
+    return 2 * (rfft2d_freqs(size, size).shape[1] - 1)
 
 
 def decorrelate_colors(images: tf.Tensor) -> tf.Tensor:
@@ -81,5 +87,6 @@ def to_valid_rgb(images: tf.Tensor) -> tf.Tensor:
 def spectra_to_rgb(spectra: np.ndarray, size: int) -> np.ndarray:
     """NumPy twin of ``to_valid_rgb(spectra_to_images(spectra, size))``, for finished tiles."""
     spectrum = (spectra[:, 0] + 1j * spectra[:, 1]) * spectrum_scale(size)
-    images = np.fft.irfft2(spectrum, s=(size, size)).transpose(0, 2, 3, 1) / 4.0
+    images = np.fft.irfft2(spectrum, s=(size, _fft_width(size)))[..., :size]
+    images = images.transpose(0, 2, 3, 1) / 4.0
     return 1.0 / (1.0 + np.exp(-(images @ COLOR_DECORRELATION.T)))

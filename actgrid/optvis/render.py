@@ -27,8 +27,9 @@ class TileOptimizer(tf.Module):
     photos share its job, and the ops are the same for any number of photos. A shared grid's
     ``group_weights`` [cells, all photos' groups] are zero outside a cell's own photo's groups.
 
-    ``chunks`` > 1 computes each step's batch in that many parts (the gradients add up to the
-    same step, with the same random draws): less memory for the same result. ``jit_compile``
+    ``unique`` (and ``groups``) is per-cell or dense Adam (``RowAdam``). ``chunks`` > 1
+    computes each step's batch in that many parts (one Adam step after the last, with the same
+    random draws): less memory for the same result. ``jit_compile``
     compiles each step with XLA.
     """
 
@@ -117,7 +118,7 @@ class TileOptimizer(tf.Module):
         return objectives.direction(acts, tf.gather(self.targets, idx), self.cossim_pow)
 
     def _chunk(self, idx, warps, group_params):
-        """Objectives of cells ``idx``; updates their rows; returns the groups' gradient too."""
+        """Objectives of cells ``idx``, and the gradients of their rows and of the groups."""
         rows = tf.gather(self.unique.param, idx)
         with tf.GradientTape() as tape:
             tape.watch(rows)
@@ -129,8 +130,7 @@ class TileOptimizer(tf.Module):
             grad_rows, grad_groups = tape.gradient(loss, [rows, group_params])
         else:
             grad_rows, grad_groups = tape.gradient(loss, rows), None
-        self.unique.descend_rows(idx, rows, grad_rows)
-        return obj, grad_groups
+        return obj, rows, grad_rows, grad_groups
 
     def _draw(self):
         """This step's cells (each photo's own sample) and their random transforms (or None)."""
@@ -147,14 +147,17 @@ class TileOptimizer(tf.Module):
     def _step(self):
         idx, warps = self._draw()
         group_params = self.groups.param if self.shared else None
-        objs, grad_groups = [], 0.0
+        objs, rows, grads, grad_groups = [], [], [], 0.0
         for lo, hi in self.chunk_bounds:  # unrolled when traced: a fixed, small number
-            obj, grad = self._chunk(
+            obj, chunk_rows, grad, grad_group = self._chunk(
                 idx[lo:hi], None if warps is None else warps[lo:hi], group_params
             )
             objs.append(obj)
+            rows.append(chunk_rows)
+            grads.append(grad)
             if self.train_groups:
-                grad_groups += grad
+                grad_groups += grad_group
+        self.unique.descend_rows(idx, tf.concat(rows, 0), tf.concat(grads, 0))
         if self.train_groups:
             self.groups.descend_all(grad_groups)
         return tf.reduce_mean(tf.concat(objs, 0))

@@ -141,7 +141,10 @@ FIGURES = {  # metrics.tsv column -> its place in metrics.json
 
 
 def _figure(metrics: dict, keys: tuple[str, ...]) -> float:
+    """A figure of metrics.json; NaN (shown "–") where it has none (made by an older version)."""
     for key in keys:
+        if key not in metrics:
+            return float("nan")
         metrics = metrics[key]
     return round(float(metrics), 4)
 

@@ -57,8 +57,11 @@ def test_faithfulness_beats_random_tiles(run):
     features = from_config(input_size=128).features(attrs["layer"])
     spectra = param.init_spectra(np.random.default_rng(0), len(targets), 32)
     random_tiles = param.to_valid_rgb(param.spectra_to_images(spectra, 32)).numpy()
-    random_faith = metrics.faithfulness(features, random_tiles, targets).mean()
-    assert report["faithfulness"]["mean"] > random_faith + 0.03
+    cells = np.arange(len(targets))
+    random = metrics.target_figures(features, random_tiles, targets, cells)
+    assert report["faithfulness"]["mean"] > random["faithfulness"].mean() + 0.03
+    assert report["retrieval_top1"] > random["retrieval"].mean()
+    assert 0 < report["seam"]["ratio"] < 1.5 and report["seam"]["jump"] > 0
     assert set(report) >= {"faithfulness_photo_patches", "coherence", "coherence_across_shards"}
     assert report["grid"] == [8, 8] and report["render"]["steps"] == 128
 

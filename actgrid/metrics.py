@@ -16,10 +16,9 @@ def layer_means(features, images: np.ndarray, chunk: int = 64) -> np.ndarray:
     return np.concatenate(out)
 
 
-def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
-    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
-    return (a * b).sum(1)
+def unit_rows(a: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (zero rows stay zero)."""
+    return a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
 
 
 def summary(values: np.ndarray) -> dict[str, float]:
@@ -38,8 +37,7 @@ def target_figures(features, images: np.ndarray, targets: np.ndarray, cells: np.
     ``retrieval``, 1 where its own target is the closest of all the photo's targets (by cosine),
     a figure that rewards telling cells apart rather than cosine itself.
     """
-    unit = lambda a: a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)  # noqa: E731
-    cos = unit(layer_means(features, images)) @ unit(targets).T
+    cos = unit_rows(layer_means(features, images)) @ unit_rows(targets).T
     return {
         "faithfulness": cos[np.arange(len(cells)), cells].astype(np.float32),
         "retrieval": (cos.argmax(1) == cells).astype(np.int8),
@@ -107,7 +105,7 @@ def coherence(
     sig = _pixel_signatures(tiles, side)
     sig = sig - sig.mean(1, keepdims=True)
     pix = np.corrcoef(sig) if len(sig) > 1 else np.ones((1, 1))
-    unit = targets / np.maximum(np.linalg.norm(targets, axis=1, keepdims=True), 1e-12)
+    unit = unit_rows(targets)
     cos = unit @ unit.T
     iu = np.triu_indices(len(tiles), 1)
     if groups is not None:

@@ -21,7 +21,6 @@ RENDER_RE = re.compile(
     r"(?:_frac(?P<shared_fraction>[0-9.]+))?_cos(?P<cossim_pow>[0-9.]+)"
     r"_adam(?P<adam>dense|percell)_(?P<transforms>standard|none)_seed(?P<seed>\d+)$"
 )
-METHODS = ("shared", "naive", "naive_sampled")
 
 
 def _match(regex: re.Pattern, tag: str, what: str) -> re.Match:

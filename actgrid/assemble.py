@@ -3,14 +3,13 @@ cells.tsv (each cell's figures)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from actgrid import extract, metrics, render
+from actgrid import files, metrics
 
 
 def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
@@ -40,41 +39,6 @@ def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarra
     return np.concatenate([scaled, white, grid], axis=1)
 
 
-def _save_png(array: np.ndarray, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
-    Image.fromarray(array).save(tmp)
-    os.replace(tmp, path)
-
-
-def write_text(path, text: str) -> None:
-    """Write ``text`` through a temporary file beside ``path``: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-CELL_COLUMNS = ["cell", "row", "col", "shard", *render.SHARD_FIGURES[1:]]
-
-
-def write_cells(path: Path, rows: int, cols: int, cells: dict) -> None:
-    """One line per cell (row-major): where it is, its shard and its figures."""
-    lines = ["\t".join(CELL_COLUMNS)]
-    for i in range(rows * cols):
-        lines.append(
-            "\t".join([str(i), str(i // cols), str(i % cols), str(int(cells["shard"][i]))])
-            + "".join(f"\t{cells[k][i]:.6g}" for k in CELL_COLUMNS[4:])
-        )
-    write_text(path, "\n".join(lines) + "\n")
-
-
-def read_cells(path) -> dict[str, np.ndarray]:
-    """cells.tsv as columns."""
-    table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
-    return {name: table[:, i] for i, name in enumerate(CELL_COLUMNS)}
-
-
 def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
@@ -82,9 +46,9 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     ``side_by_side``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
     measured with it.
     """
-    acts, photo, attrs = extract.load(activations_path)
+    acts, photo, attrs = files.read_activations(activations_path)
     rows, cols, _ = acts.shape
-    cells = render.load_shards(shard_paths, image)
+    cells = files.read_shards(shard_paths, image)
     tiles = cells["tiles"]
     if len(tiles) != rows * cols:
         raise ValueError(f"shards hold {len(tiles)} cells, {activations_path} has {rows}×{cols}")
@@ -100,19 +64,16 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
         "grid": [int(rows), int(cols)],
         "tile_size": int(size),
         "render": p["render"],
-        "faithfulness": metrics.summary(cells["faithfulness"]),
-        "faithfulness_photo_patches": metrics.summary(cells["faithfulness_photo"]),
-        "retrieval_top1": float(np.mean(cells["retrieval"])),
-        "retrieval_top1_photo_patches": float(np.mean(cells["retrieval_photo"])),
+        **{name: metrics.summary(cells[name]) for name in metrics.CELL_FIGURES},
         "coherence": metrics.coherence(cropped, targets, side=side),
         "coherence_across_shards": metrics.coherence(cropped, targets, cells["shard"], side),
-        "coherence_photo_patches": metrics.coherence(patches, targets, side=side),
+        "coherence_photo": metrics.coherence(patches, targets, side=side),
         "seam": metrics.seam(cropped, rows, cols),
-        "objective": metrics.summary(cells["objective"]),
+        # the files its cells came from, relative to this grid's folder
+        "shards": [os.path.relpath(path, Path(out.metrics).parent) for path in shard_paths],
     }
-    Path(out.grid).parent.mkdir(parents=True, exist_ok=True)
-    _save_png(grid, Path(out.grid))
-    _save_png(side_by_side(photo, grid), Path(out.side_by_side))
-    write_cells(Path(out.cells), rows, cols, cells)
-    write_text(out.metrics, json.dumps(report, indent=2) + "\n")
+    files.write_png(out.grid, grid)
+    files.write_png(out.side_by_side, side_by_side(photo, grid))
+    files.write_cells(out.cells, rows, cols, cells)
+    files.write_json(out.metrics, report)
     return report

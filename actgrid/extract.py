@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from actgrid import h5io, images
+from actgrid import files, images
 from actgrid.models import matching
-
-KIND = "activations"
 
 
 def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS) -> None:
@@ -26,32 +22,24 @@ def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.
     acts = np.asarray(features(x[None]))[0].astype(np.float32)
     if not np.all(np.isfinite(acts)):
         raise FloatingPointError(f"{image_path}: {model.identity} gave NaN/Inf at layer {layer}")
-    with h5io.atomic_h5(out, KIND) as f:
-        f.create_dataset("activations", data=acts, compression="gzip")
-        f.create_dataset("image", data=rgb, compression="gzip")
-        f.attrs.update(
-            model=model.name,
-            model_type=model.cfg["type"],
-            model_id=model.identity,
-            model_weights_sha256=model.weights_sha256,
-            layer=layer,
-            input_size=input_size,
-            resize=resize,
-            value_range=np.asarray(model.value_range, np.float32),
-            image_path=str(image_path),
-            image_sha256=images.sha256(image_path),
-            activation_min=float(acts.min()),
-            activation_max=float(acts.max()),
-        )
+    attrs = dict(
+        model=model.name,
+        model_type=model.cfg["type"],
+        model_id=model.identity,
+        model_weights_sha256=model.weights_sha256,
+        layer=layer,
+        input_size=input_size,
+        resize=resize,
+        value_range=np.asarray(model.value_range, np.float32),
+        image_path=str(image_path),
+        image_sha256=images.sha256(image_path),
+        activation_min=float(acts.min()),
+        activation_max=float(acts.max()),
+    )
+    files.write_activations(out, acts, rgb, attrs)
 
 
 def features_for(attrs: dict, model_cfg: dict):
     """The features that made an activations file's, from the configured model."""
     model = matching(model_cfg, attrs["model_id"], int(attrs["input_size"]))
     return model.features(attrs["layer"])
-
-
-def load(path) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Activations [H, W, C], the model's input image [h, w, 3] and the file's attributes."""
-    with h5io.open_h5(Path(path), KIND) as f:
-        return h5io.read(f, "activations"), h5io.read(f, "image"), dict(f.attrs)

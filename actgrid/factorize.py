@@ -8,9 +8,8 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
 
-from actgrid import extract, h5io
+from actgrid import files
 
-KIND = "groups"
 NEGATIVE_MODES = ("error", "clip", "shift")
 
 
@@ -60,24 +59,17 @@ def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
 
 def run(activations_path, out, k: int, negative: str, seed: int) -> None:
     """Factorize an activations file into a groups file."""
-    acts, _, attrs = extract.load(activations_path)
+    acts, _, attrs = files.read_activations(activations_path)
     flat = make_nonnegative(acts.reshape(-1, acts.shape[-1]), negative, str(activations_path))
     weights, components, err, rel = factorize(flat, k, seed)
-    with h5io.atomic_h5(out, KIND) as f:
-        f.create_dataset("weights", data=weights)
-        f.create_dataset("components", data=components)
-        f.attrs.update(
-            groups=k,
-            negative=negative,
-            seed=seed,
-            reconstruction_error=err,
-            relative_error=rel,
-            grid_shape=np.asarray(acts.shape[:2]),
-            model_id=attrs["model_id"],
-            layer=attrs["layer"],
-        )
-
-
-def load_weights(path) -> np.ndarray:
-    with h5io.open_h5(path, KIND) as f:
-        return h5io.read(f, "weights")
+    attrs = dict(
+        groups=k,
+        negative=negative,
+        seed=seed,
+        reconstruction_error=err,
+        relative_error=rel,
+        grid_shape=np.asarray(acts.shape[:2]),
+        model_id=attrs["model_id"],
+        layer=attrs["layer"],
+    )
+    files.write_groups(out, weights, components, attrs)

@@ -6,6 +6,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import spearmanr
 
+#: per-cell figures: in a shard file, cells.tsv, the viewer, and summarized in metrics.json
+CELL_FIGURES = ("objective", "faithfulness", "faithfulness_photo", "retrieval", "retrieval_photo")
+
 
 def layer_means(features, images: np.ndarray, chunk: int = 64) -> np.ndarray:
     """Each image's layer activation averaged over positions, [n, C]."""

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from actgrid import extract, factorize, h5io, metrics
+from actgrid import extract, files, metrics
+from actgrid.params import RenderParams
 
-SHARED_KIND, SHARD_KIND = "render_shared", "render_shard"
 log = logging.getLogger("actgrid")
 
 
@@ -62,14 +62,6 @@ def cell_slices(n_cells: int, n_shards: int) -> list[np.ndarray]:
     return np.array_split(np.arange(n_cells), n_shards)
 
 
-def phase_steps(p: dict) -> tuple[int, int]:
-    """Steps of the shared job and of each shard."""
-    if p["method"] != "shared":
-        return 0, p["steps"]
-    shared = int(round(p["steps"] * p["shared_fraction"]))
-    return shared, p["steps"] - shared
-
-
 def _seed(*parts: int) -> int:
     return int(np.random.SeedSequence(list(parts)).generate_state(1)[0])
 
@@ -85,7 +77,7 @@ def _load_batch(photos: list[Photo], model_cfg: dict):
 
     All photos must come from the same model, input size and layer.
     """
-    loaded = [extract.load(photo.activations) for photo in photos]
+    loaded = [files.read_activations(photo.activations) for photo in photos]
     first = loaded[0][2]
     for photo, (_, _, attrs) in zip(photos, loaded):
         for key in ("model_id", "input_size", "layer"):
@@ -98,11 +90,32 @@ def _load_batch(photos: list[Photo], model_cfg: dict):
     return targets, loaded, extract.features_for(first, model_cfg)
 
 
-def _adam(p: dict, *state):
+def _adam(p: RenderParams, *state):
     """Adam for rows of images with this grid's learning rate and kind (dense or per cell)."""
     from actgrid.optvis.adam import RowAdam
 
-    return RowAdam(*state, lr=p["lr"], dense=p["adam"] == "dense")
+    return RowAdam(*state, lr=p.learning_rate, dense=p.adam == "dense")
+
+
+def _tile_optimizer(p: RenderParams, features, targets, unique, batch_size, seed, **kwargs):
+    """The optimizer of a grid's tiles: Lucid's objective, parameterization and transforms as
+    ``p`` sets them."""
+    from functools import partial
+
+    from actgrid.optvis import objectives, transform
+    from actgrid.optvis.optimizer import TileOptimizer
+
+    return TileOptimizer(
+        features,
+        targets,
+        unique,
+        p.tile_size,
+        batch_size,
+        seed,
+        objective=partial(objectives.direction, cossim_pow=p.cossim_pow),
+        transforms=transform.TRANSFORMS[p.transforms],
+        **kwargs,
+    )
 
 
 def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
@@ -148,73 +161,58 @@ def _device_attrs() -> dict:
     return {"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)")}
 
 
-def _shared_phase(photos: list[Photo], targets, features, p: dict, chunks: int):
+def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunks: int):
     """Phase one: every photo's group images and unique images, jointly.
 
-    Returns the unique and group images' optimizers (parameters and Adam state), their rows
-    per photo, and the trace.
+    Returns each photo's state, ``state[photo][unique|groups][param|m|v|t]``, and the trace.
     """
-    from actgrid.optvis.render import TileOptimizer
-
-    weights = [factorize.load_weights(photo.groups) for photo in photos]
-    size = p["size"]
-    unique = _adam(p, np.concatenate([_initial(len(t), size, p["seed"], 0) for t in targets]))
-    groups = _adam(p, np.concatenate([_initial(w.shape[1], size, p["seed"], 1) for w in weights]))
-    opt = TileOptimizer(
+    weights = [files.read_groups(photo.groups)[0] for photo in photos]
+    size, seed = p.tile_size, p.seed
+    unique = _adam(p, np.concatenate([_initial(len(t), size, seed, 0) for t in targets]))
+    groups = _adam(p, np.concatenate([_initial(w.shape[1], size, seed, 1) for w in weights]))
+    opt = _tile_optimizer(
+        p,
         features,
         np.concatenate(targets),
         unique,
-        size,
-        p["batch"],
-        _seed(p["seed"], 0),
-        p["transforms"],
-        _block_diagonal(weights),
-        groups,
+        p.batch_size,
+        _seed(seed, 0),
+        group_weights=_block_diagonal(weights),
+        groups=groups,
         train_groups=True,
-        cossim_pow=p["cossim_pow"],
         chunks=chunks,
         cells_per_image=[len(t) for t in targets],
     )
-    trace = optimize(opt, phase_steps(p)[0], "shared")
-    cell_ends = np.cumsum([len(t) for t in targets])[:-1]
-    group_ends = np.cumsum([w.shape[1] for w in weights])[:-1]
+    trace = optimize(opt, p.phase_steps[0], "shared")
+    ends = {
+        "unique": np.cumsum([len(t) for t in targets])[:-1],
+        "groups": np.cumsum([w.shape[1] for w in weights])[:-1],
+    }
+    split = {
+        part: {k: np.split(v, ends[part]) for k, v in adam.state().items()}
+        for part, adam in (("unique", unique), ("groups", groups))
+    }
     state = {
-        "unique": {k: np.split(v, cell_ends) for k, v in unique.state().items()},
-        "groups": {k: np.split(v, group_ends) for k, v in groups.state().items()},
+        photo.name: {
+            part: {k: parts[i] for k, parts in arrays.items()} for part, arrays in split.items()
+        }
+        for i, photo in enumerate(photos)
     }
     return state, trace
 
 
-def run_shared(photos: list[Photo], out, p: dict, model_cfg: dict, chunks: int = 1) -> None:
+def run_shared(photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
     targets, _, features = _load_batch(photos, model_cfg)
     state, trace = _shared_phase(photos, targets, features, p, chunks)
-    with h5io.atomic_h5(out, SHARED_KIND) as f:
-        for name, arrays in state.items():
-            for key, parts in arrays.items():
-                for photo, part in zip(photos, parts):
-                    f.create_dataset(f"images/{photo.name}/{name}/{key}", data=part)
-        f.create_dataset("trace", data=trace)
-        f.attrs.update(params=repr(p), images=[photo.name for photo in photos], **_device_attrs())
-
-
-def _read_shared(shared_path, photos: list[Photo]) -> dict:
-    """Phase one's state of every photo, from the shared job's file."""
-    with h5io.open_h5(shared_path, SHARED_KIND) as f:
-        return {
-            name: {
-                key: [h5io.read(f, f"images/{photo.name}/{name}/{key}") for photo in photos]
-                for key in ("param", "m", "v", "t")
-            }
-            for name in ("unique", "groups")
-        }
+    files.write_shared(out, state, trace, dict(params=repr(p), **_device_attrs()))
 
 
 def run_shard(
     photos: list[Photo],
     shared_path,
     out,
-    p: dict,
+    p: RenderParams,
     shard: int,
     n_shards: int,
     model_cfg: dict,
@@ -225,133 +223,74 @@ def run_shard(
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
     """
-    from actgrid.optvis.render import TileOptimizer
-
     all_targets, loaded, features = _load_batch(photos, model_cfg)
-    size = p["size"]
+    size, seed = p.tile_size, p.seed
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
     targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
-    weights = groups = group_params = None
-    if p["method"] == "shared":
+    shared = {}
+    if p.method == "shared":
         if shared_path is None:
             state, _ = _shared_phase(photos, all_targets, features, p, chunks)
         else:
-            state = _read_shared(shared_path, photos)
-        weights = _block_diagonal(
-            [factorize.load_weights(photo.groups)[c] for photo, c in zip(photos, cells)]
+            state = files.read_shared(shared_path, [photo.name for photo in photos])
+        weights = [files.read_groups(photo.groups)[0][c] for photo, c in zip(photos, cells)]
+        group_params = [state[photo.name]["groups"]["param"] for photo in photos]
+        shared = dict(
+            group_weights=_block_diagonal(weights), groups=_adam(p, np.concatenate(group_params))
         )
-        group_params = state["groups"]["param"]
-        groups = _adam(p, np.concatenate(group_params))
         unique = _adam(
             p,
             *(
-                np.concatenate([part[c] for part, c in zip(state["unique"][k], cells)])
-                for k in ("param", "m", "v", "t")
+                np.concatenate(
+                    [state[photo.name]["unique"][k][c] for photo, c in zip(photos, cells)]
+                )
+                for k in files.ADAM_STATE
             ),
         )
     else:
         unique = _adam(
             p,
             np.concatenate(
-                [_initial(len(t), size, p["seed"], 0)[c] for t, c in zip(all_targets, cells)]
+                [_initial(len(t), size, seed, 0)[c] for t, c in zip(all_targets, cells)]
             ),
         )
-    if p["method"] == "naive":  # every cell, every step
+    if p.method == "naive":  # every cell, every step
         batches = [len(c) for c in cells]
     else:
         batches = [
-            max(1, int(round(p["batch"] * len(c) / len(t)))) for t, c in zip(all_targets, cells)
+            max(1, int(round(p.batch_size * len(c) / len(t)))) for t, c in zip(all_targets, cells)
         ]
-    opt = TileOptimizer(
+    opt = _tile_optimizer(
+        p,
         features,
         targets,
         unique,
-        size,
         batches,
-        _seed(p["seed"], n_shards, shard + 1),
-        p["transforms"],
-        weights,
-        groups,
+        _seed(seed, n_shards, shard + 1),
         train_groups=False,
-        cossim_pow=p["cossim_pow"],
         chunks=chunks,
         cells_per_image=[len(c) for c in cells],
+        **shared,
     )
     label = f"shard {shard + 1}/{n_shards}"
-    trace = optimize(opt, phase_steps(p)[1], label)
+    trace = optimize(opt, p.phase_steps[1], label)
     tiles = opt.all_images()
     objective = opt.final_objective()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
-    with h5io.atomic_h5(out, SHARD_KIND) as f:
-        for j, (photo, c, t, (acts, image, _), (tile, obj)) in enumerate(
-            zip(photos, cells, all_targets, loaded, per_photo)
-        ):
-            patches = metrics.photo_patches(image, acts.shape[:2], size)[c]
-            g = f.create_group(f"images/{photo.name}")
-            g.create_dataset("cells", data=c)
-            g.create_dataset("tiles", data=tile, compression="lzf")
-            g.create_dataset("objective", data=obj)
-            for suffix, images in (("", tile), ("_photo", patches)):
-                for name, values in metrics.target_figures(features, images, t, c).items():
-                    g.create_dataset(name + suffix, data=values)
-            if group_params is not None:
-                g.create_dataset("groups", data=group_params[j])  # frozen: as phase one left them
-            g.attrs["cells_total"] = len(t)
-        f.create_dataset("trace", data=trace)
-        f.attrs.update(
-            params=repr(p),
-            shard=shard,
-            n_shards=n_shards,
-            images=[photo.name for photo in photos],
-            **_device_attrs(),
-        )
-
-
-SHARD_FIGURES = (
-    "tiles",
-    "objective",
-    "faithfulness",
-    "faithfulness_photo",
-    "retrieval",
-    "retrieval_photo",
-)
-
-
-def load_shards(paths, image: str) -> dict[str, np.ndarray]:
-    """One photo's cells from all shards of its batch, in cell order.
-
-    Returns ``tiles`` [N, W, W, 3], ``objective``, ``faithfulness``, ``retrieval`` (and the
-    last two for the photo's patches, ``*_photo``) [N] and ``shard`` [N] (the shard each cell was rendered in). Every cell must be in exactly one
-    shard.
-    """
-    parts = []
-    for path in paths:
-        with h5io.open_h5(path, SHARD_KIND) as f:
-            if f"images/{image}" not in f:
-                raise h5io.H5Error(f"{path}: holds no photo {image!r}")
-            g = f[f"images/{image}"]
-            total = int(g.attrs["cells_total"])
-            parts.append(
-                {k: h5io.read(f, f"images/{image}/{k}") for k in ("cells", *SHARD_FIGURES)}
-            )
-    cells = np.concatenate([part["cells"] for part in parts])
-    counts = np.bincount(cells, minlength=total)
-    if counts.min() < 1 or counts.max() > 1:
-        missing = np.flatnonzero(counts == 0)
-        raise ValueError(
-            f"shards {list(map(str, paths))} miss cells {missing[:10].tolist()} of {total} "
-            f"of photo {image!r}"
-        )
-    order = np.argsort(cells)
-    out = {k: np.concatenate([part[k] for part in parts])[order] for k in SHARD_FIGURES}
-    out["shard"] = np.concatenate([np.full(len(p["cells"]), i) for i, p in enumerate(parts)])[order]
-    return out
-
-
-def group_spectra(shard_path, image: str) -> np.ndarray:
-    """One photo's NMF group images as phase one left them (Fourier parameters)."""
-    with h5io.open_h5(shard_path, SHARD_KIND) as f:
-        return h5io.read(f, f"images/{image}/groups")
+    results = {}
+    for photo, c, t, (acts, image, _), (tile, obj) in zip(
+        photos, cells, all_targets, loaded, per_photo
+    ):
+        patches = metrics.photo_patches(image, acts.shape[:2], size)[c]
+        arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
+        for suffix, images in (("", tile), ("_photo", patches)):
+            for name, values in metrics.target_figures(features, images, t, c).items():
+                arrays[name + suffix] = values
+        if p.method == "shared":  # frozen: as phase one left them
+            arrays["groups"] = state[photo.name]["groups"]["param"]
+        results[photo.name] = arrays
+    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, **_device_attrs())
+    files.write_shard(out, results, trace, attrs)

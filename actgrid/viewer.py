@@ -12,14 +12,14 @@ import io
 import json
 import math
 import re
-from importlib.resources import files
+from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble, extract, factorize, h5io, render, tags
+from actgrid import assemble, files, metrics, tags
 from actgrid.optvis import param
 
 TOP_CHANNELS = 6
@@ -45,7 +45,7 @@ def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[f
 
 def group_images(shard_path, image: str, size: int) -> list[str]:
     """Each NMF group's image, as phase one left it (Lucid's "semantic dictionary")."""
-    spectra = render.group_spectra(shard_path, image)
+    spectra = files.read_group_spectra(shard_path, image)
     return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
 
 
@@ -55,10 +55,10 @@ def viewer_data(inputs, p: dict) -> dict:
     ``inputs``: ``activations``, ``grid``, ``cells``, ``metrics``, and for the shared method
     ``groups`` and a ``shard`` of its render batch (for the group images). ``p``: the grid's names and render parameters.
     """
-    acts, photo, _ = extract.load(inputs["activations"])
+    acts, photo, _ = files.read_activations(inputs["activations"])
     rows, cols, _ = acts.shape
     flat = acts.reshape(rows * cols, -1)
-    cells = assemble.read_cells(inputs["cells"])
+    cells = files.read_cells(inputs["cells"])
     if len(cells["cell"]) != rows * cols:
         raise ValueError(f"{inputs['cells']}: {len(cells['cell'])} cells, expected {rows}×{cols}")
     data = {
@@ -68,11 +68,10 @@ def viewer_data(inputs, p: dict) -> dict:
         "grid": [int(rows), int(cols)],
         "channels": int(flat.shape[1]),
         "photo": png_uri(photo),
-        "gridImage": png_uri(np.asarray(Image.open(inputs["grid"]).convert("RGB"))),
-        "metrics": json.loads(Path(inputs["metrics"]).read_text()),
+        "gridImage": png_uri(files.read_png(inputs["grid"])),
+        "metrics": files.read_json(inputs["metrics"]),
         "cells": {
-            "faithfulness": np.round(cells["faithfulness"], 4).tolist(),
-            "faithfulnessPhoto": np.round(cells["faithfulness_photo"], 4).tolist(),
+            **{k: np.round(cells[k], 4).tolist() for k in metrics.CELL_FIGURES},
             "shard": cells["shard"].astype(int).tolist(),
             "norm": np.round(np.linalg.norm(flat, axis=1), 4).tolist(),
             "top": top_channels(flat),
@@ -80,12 +79,11 @@ def viewer_data(inputs, p: dict) -> dict:
         "groups": None,
     }
     if "groups" in inputs:
-        with h5io.open_h5(inputs["groups"], factorize.KIND) as f:
-            weights, components = h5io.read(f, "weights"), h5io.read(f, "components")
+        weights, components = files.read_groups(inputs["groups"])
         data["groups"] = {
             "weights": np.round(weights, 4).tolist(),
             "top": top_channels(components),
-            "images": group_images(inputs["shard"], p["image"], p["render"]["size"]),
+            "images": group_images(inputs["shard"], p["image"], p["render"]["tile_size"]),
         }
     return data
 
@@ -107,7 +105,7 @@ SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
 
 def page(template: str, data: dict) -> str:
     """The page ``template`` with ``data`` as its JSON block and its escaped title."""
-    text = files("actgrid").joinpath("templates", template).read_text(encoding="utf-8")
+    text = resources.files("actgrid").joinpath("templates", template).read_text(encoding="utf-8")
     payload = json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
     payload = re.sub("[<>&]", lambda m: SCRIPT_SAFE[m[0]], payload)
     fills = {"__TITLE__": html.escape(data["title"]), "__DATA__": payload}
@@ -115,7 +113,7 @@ def page(template: str, data: dict) -> str:
 
 
 def write_viewer(out, data: dict) -> None:
-    assemble.write_text(out, page("viewer.html", data))
+    files.write_text(out, page("viewer.html", data))
 
 
 def thumbnail(grid_png) -> str:
@@ -125,28 +123,33 @@ def thumbnail(grid_png) -> str:
 
 
 NAME_COLUMNS = ["image", "model", "layer", "method", "render"]
-FIGURES = {  # metrics.tsv column -> its place in metrics.json
-    "faithfulness_mean": ("faithfulness", "mean"),
-    "faithfulness_median": ("faithfulness", "median"),
-    "faithfulness_min": ("faithfulness", "min"),
-    "faithfulness_photo_mean": ("faithfulness_photo_patches", "mean"),
-    "retrieval_top1": ("retrieval_top1",),
-    "retrieval_top1_photo": ("retrieval_top1_photo_patches",),
-    "coherence": ("coherence",),
-    "coherence_across_shards": ("coherence_across_shards",),
-    "coherence_photo": ("coherence_photo_patches",),
-    "seam": ("seam", "ratio"),
-    "objective_mean": ("objective", "mean"),
+# The index's figures: their places in metrics.json, joined by "_" as metrics.tsv's columns.
+FIGURES = {
+    "_".join(keys): keys
+    for keys in (
+        ("faithfulness", "mean"),
+        ("faithfulness", "median"),
+        ("faithfulness", "min"),
+        ("faithfulness_photo", "mean"),
+        ("retrieval", "mean"),
+        ("retrieval_photo", "mean"),
+        ("coherence",),
+        ("coherence_across_shards",),
+        ("coherence_photo",),
+        ("seam", "ratio"),
+        ("objective", "mean"),
+    )
 }
 
 
-def _figure(metrics: dict, keys: tuple[str, ...]) -> float:
-    """A figure of metrics.json; NaN (shown "–") where it has none (made by an older version)."""
+def figure(figures: dict, keys: tuple[str, ...], digits: int | None = 4) -> float:
+    """The figure at ``keys`` of a metrics.json, rounded; NaN (shown "–") where it has none
+    (made by an older version)."""
     for key in keys:
-        if key not in metrics:
+        if key not in figures:
             return float("nan")
-        metrics = metrics[key]
-    return round(float(metrics), 4)
+        figures = figures[key]
+    return float(figures) if digits is None else round(float(figures), digits)
 
 
 def index_rows(dataset_dir, viewers) -> list[dict]:
@@ -155,12 +158,12 @@ def index_rows(dataset_dir, viewers) -> list[dict]:
     for viewer in viewers:
         render_dir = Path(viewer).parent
         image, model, layer, groups, render_tag = render_dir.relative_to(dataset_dir).parts
-        metrics = json.loads((render_dir / "metrics.json").read_text())
+        figures = files.read_json(render_dir / "metrics.json")
         names = dict(zip(NAME_COLUMNS, (image, model, layer, tags.method_name(groups), render_tag)))
         rows.append(
             {
                 **names,
-                **{name: _figure(metrics, keys) for name, keys in FIGURES.items()},
+                **{name: figure(figures, keys) for name, keys in FIGURES.items()},
                 "viewer": "/".join(
                     quote(part) for part in Path(viewer).relative_to(dataset_dir).parts
                 ),
@@ -175,6 +178,6 @@ def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv) -> None:
     rows = index_rows(dataset_dir, viewers)
     columns = NAME_COLUMNS + list(FIGURES)
     data = {"title": f"actgrid · {dataset}", "rows": rows, "figures": list(FIGURES)}
-    assemble.write_text(out_html, page("index.html", data))
+    files.write_text(out_html, page("index.html", data))
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
-    assemble.write_text(out_tsv, "\n".join(lines) + "\n")
+    files.write_text(out_tsv, "\n".join(lines) + "\n")

@@ -35,7 +35,7 @@ FIGURES = {  # name -> (where in metrics.json, higher is better)
     "faithfulness": (("faithfulness", "mean"), True),
     "coherence": (("coherence",), True),
     "seam": (("seam", "ratio"), False),
-    "retrieval": (("retrieval_top1",), True),
+    "retrieval": (("retrieval", "mean"), True),
 }
 
 
@@ -46,21 +46,11 @@ def defaults() -> tuple[dict, dict]:
     return config, {**config["render"], **notebook["render"]}
 
 
-def params(render_cfg: dict, method: str, **changes) -> dict:
-    """A render job's parameters (as rules/common.smk passes them) for ``method``."""
-    r = {**render_cfg, **changes}
-    return {
-        "method": method,
-        "size": r["tile_size"],
-        "steps": r["steps"],
-        "batch": r["batch_size"],
-        "lr": r["learning_rate"],
-        "shared_fraction": r["shared_fraction"],
-        "cossim_pow": r["cossim_pow"],
-        "adam": r["adam"],
-        "transforms": r["transforms"] == "standard",
-        "seed": r["seed"],
-    }
+def params(render_cfg: dict, method: str, **changes):
+    """A render job's parameters for ``method``, from a ``render:`` config entry."""
+    from actgrid.params import RenderParams
+
+    return RenderParams.from_config({**render_cfg, **changes}, method)
 
 
 def prepare(workdir: Path, names: list[str], config: dict):
@@ -84,9 +74,9 @@ def prepare(workdir: Path, names: list[str], config: dict):
     return photos, model_cfg
 
 
-def measure(workdir: Path, photos, model_cfg: dict, p: dict, label: str) -> dict:
+def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
     """Render all photos with ``p`` in one render call, assemble each; their figures and time."""
-    from actgrid import assemble, render
+    from actgrid import assemble, render, viewer
 
     shard = workdir / f"{label}.h5"
     start = time.perf_counter()
@@ -106,20 +96,14 @@ def measure(workdir: Path, photos, model_cfg: dict, p: dict, label: str) -> dict
             [shard],
             photo.name,
             out,
-            {"crop": 2, "coherence_side": 8, "render": p},
+            {"crop": 2, "coherence_side": 8, "render": p.as_dict()},
         )
         per_photo[photo.name] = {
-            name: float(np.asarray(_dig(report, keys))) for name, (keys, _) in FIGURES.items()
+            name: viewer.figure(report, keys, None) for name, (keys, _) in FIGURES.items()
         }
-    row = {"label": label, "params": p, "seconds_per_photo": seconds, "photos": per_photo}
+    row = {"label": label, "params": p.as_dict(), "seconds_per_photo": seconds, "photos": per_photo}
     row.update({name: float(np.mean([f[name] for f in per_photo.values()])) for name in FIGURES})
     return row
-
-
-def _dig(d: dict, keys):
-    for key in keys:
-        d = d[key]
-    return d
 
 
 def settings(render_cfg: dict, notebook_cfg: dict, steps: list[int], naive: bool):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from pathlib import Path
@@ -33,7 +34,8 @@ def optimizer(features, cells: np.ndarray, method: str, batch=BATCH, seed: int =
     from actgrid.factorize import factorize
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.param import init_spectra
-    from actgrid.optvis.render import TileOptimizer
+    from actgrid.optvis.objectives import direction
+    from actgrid.optvis.optimizer import TileOptimizer
 
     rng = np.random.default_rng(seed)
     unique = RowAdam(init_spectra(rng, len(cells), TILE), lr=0.05)
@@ -42,8 +44,9 @@ def optimizer(features, cells: np.ndarray, method: str, batch=BATCH, seed: int =
         weights = factorize(cells, GROUPS)[0]
         groups = RowAdam(init_spectra(rng, GROUPS, TILE), lr=0.05)
         shared = dict(group_weights=weights, groups=groups, train_groups=True)
+    objective = functools.partial(direction, cossim_pow=1.0)
     return TileOptimizer(
-        features, cells, unique, TILE, batch, seed, cossim_pow=1.0, **shared, **options
+        features, cells, unique, TILE, batch, seed, objective=objective, **shared, **options
     )
 
 

@@ -1,41 +1,19 @@
 import json
 import os
-import sys
-from pathlib import Path
 
-sys.path.insert(0, workflow.basedir)
-
-from actgrid import batches, datasets, devices, tags
+from actgrid import devices, files, layout, tags
+from actgrid.params import TAG_PATTERN, RenderParams
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
 
 RESULTS = config["results"]
-MODEL = from_config(config["model"])
-MODEL_TAG = tags.model_tag(MODEL.identity, config["model"]["input_size"], config["model"]["resize"])
-IMAGES = {name: datasets.list_images(name, spec) for name, spec in config["datasets"].items()}
 RENDER = config["render"]
-# Render batches: dataset -> batch name -> its photos, and dataset -> photo -> its batch.
-BATCHES = {
-    dataset: batches.split(images, RENDER["images_per_job"]) for dataset, images in IMAGES.items()
-}
-BATCH_OF = {
-    dataset: {image: batch for batch, members in split.items() for image in members}
-    for dataset, split in BATCHES.items()
-}
-RENDER_PARAMS = {
-    "size": RENDER["tile_size"],
-    "steps": RENDER["steps"],
-    "batch": RENDER["batch_size"],
-    "lr": RENDER["learning_rate"],
-    "shared_fraction": RENDER["shared_fraction"],
-    "cossim_pow": RENDER["cossim_pow"],
-    "adam": RENDER["adam"],
-    "transforms": RENDER["transforms"] == "standard",
-    "seed": RENDER["seed"],
-}
-LAYER_DIR = f"{RESULTS}/{{dataset}}/{{image}}/{{model}}/{{layer}}"
-RENDER_DIR = f"{LAYER_DIR}/{{groups}}/{{render}}"
-BATCH_DIR = f"{RESULTS}/{{dataset}}/batches/{{model}}/{{layer}}/{{groups}}/{{render}}/{{batch}}"
+MODEL = from_config(config["model"])
+PLAN = layout.Plan(config, MODEL.identity)
+# File patterns, the names left as wildcards (actgrid/layout.py).
+LAYER_DIR = layout.layer_dir(RESULTS)
+RENDER_DIR = layout.render_dir(RESULTS)
+BATCH_DIR = layout.batch_dir(RESULTS)
 
 
 def plan_gpus():
@@ -62,8 +40,8 @@ wildcard_constraints:
     image=r"[^/]+",
     model=r"[^/]+",
     layer=r"[^/]+",
-    groups=r"nmf\d+(-clip|-shift)?|naive(-sampled)?",
-    render=r"W\d+_[^/]+",
+    groups=tags.GROUPS_PATTERN,
+    render=TAG_PATTERN,
     batch=r"batch_[0-9a-f]{8}",
     n=r"\d+",
     i=r"\d+",
@@ -92,51 +70,30 @@ check_config()
 
 def image_path(wildcards):
     try:
-        return IMAGES[wildcards.dataset][wildcards.image]
+        return PLAN.images[wildcards.dataset][wildcards.image]
     except KeyError:
         raise ValueError(f"no image {wildcards.image!r} in dataset {wildcards.dataset!r}") from None
 
 
-def render_dirs():
-    """Every (method, groups, render) directory the config asks for."""
-    k, negative = config["nmf"]["groups"], config["nmf"]["negative"]
-    return [
-        f"{tags.groups_tag(m, k, negative)}/{tags.render_tag(m, RENDER_PARAMS)}"
-        for m in RENDER["methods"]
-    ]
-
-
 def all_grids():
-    return [
-        f"{RESULTS}/{dataset}/{image}/{MODEL_TAG}/{layer}/{rdir}/{name}"
-        for dataset, images in IMAGES.items()
-        for image in images
-        for layer in config["layers"]
-        for rdir in render_dirs()
-        for name in ("grid.png", "side_by_side.png", "metrics.json", "viewer.html")
-    ]
+    return [f"{d}/{name}" for d in PLAN.grid_dirs() for name in layout.GRID_FILES]
 
 
 def dataset_grids(wildcards):
     """Every grid of one dataset: its viewer, picture and metrics (the index page's inputs)."""
-    prefix = f"{RESULTS}/{wildcards.dataset}/"
-    files = [path for path in all_grids() if path.startswith(prefix)]
+    dirs = PLAN.grid_dirs(wildcards.dataset)
     return {
-        name: [path for path in files if path.endswith(suffix)]
-        for name, suffix in (
+        name: [f"{d}/{file}" for d in dirs]
+        for name, file in (
             ("viewers", "viewer.html"),
             ("grids", "grid.png"),
-            ("metrics", ".json"),
+            ("metrics", "metrics.json"),
         )
     }
 
 
 def all_indexes():
-    return [
-        f"{RESULTS}/{dataset}/{name}"
-        for dataset in IMAGES
-        for name in ("index.html", "metrics.tsv")
-    ]
+    return [f"{RESULTS}/{dataset}/{name}" for dataset in PLAN.images for name in layout.INDEX_FILES]
 
 
 def figure_labels(figure):
@@ -155,15 +112,16 @@ def render_chunks(wildcards, attempt):
     return RENDER["chunks"] * 2 ** (attempt - 1)
 
 
-def render_params(wildcards):
+def render_params(wildcards) -> dict:
+    """A grid's render parameters, read back from its directory names (actgrid/params.py)."""
     method = tags.parse_groups_tag(wildcards.groups)["method"]
-    return tags.parse_render_tag(wildcards.render, method)
+    return RenderParams.from_tag(wildcards.render, method).as_dict()
 
 
 def batch_images(wildcards):
     """The photos of a render batch, in name order."""
     try:
-        return BATCHES[wildcards.dataset][wildcards.batch]
+        return PLAN.batches[wildcards.dataset][wildcards.batch]
     except KeyError:
         raise ValueError(
             f"no render batch {wildcards.batch!r} in dataset {wildcards.dataset!r}"
@@ -191,20 +149,14 @@ def shard_inputs(wildcards):
     return inputs
 
 
-def batch_dir(wildcards):
-    """The render batch folder of one photo's grid."""
-    batch = BATCH_OF[wildcards.dataset][wildcards.image]
-    return BATCH_DIR.format(**{**dict(wildcards.items()), "batch": batch})
-
-
 def shard_files(wildcards):
-    n = RENDER["n_shards"]
-    return [f"{batch_dir(wildcards)}/shards{n}/shard{i}.h5" for i in range(n)]
+    """The shards that hold a grid's cells."""
+    return PLAN.shard_files(dict(wildcards.items()))
 
 
 def render_job_params(wildcards):
     """A render job's parameters and its batch's photos."""
-    return {**render_params(wildcards), "images": batch_images(wildcards)}
+    return {"render": render_params(wildcards), "images": batch_images(wildcards)}
 
 
 def assemble_params(wildcards):

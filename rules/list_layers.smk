@@ -8,5 +8,5 @@ rule list_layers:
         f"{RESULTS}/logs/list_layers.log",
     run:
         table = layer_table()
-        Path(log[0]).write_text(table + "\n")
+        files.write_text(log[0], table + "\n")
         print(table)

@@ -8,7 +8,7 @@ rule render_shared:
         f"{BATCH_DIR}/logs/shared.log",
     retries: RENDER["retries"]
     conda:
-        "../envs/actgrid.yaml"
+        "../envs/actgrid-cuda.yaml"
     threads: 2
     resources:
         gpu=1,
@@ -24,12 +24,12 @@ rule render_shard:
     input:
         unpack(shard_inputs),
     output:
-        f"{BATCH_DIR}/shards{{n}}/shard{{i}}.h5",
+        layout.shard_file(BATCH_DIR),
     log:
         f"{BATCH_DIR}/shards{{n}}/logs/shard{{i}}.log",
     retries: RENDER["retries"]
     conda:
-        "../envs/actgrid.yaml"
+        "../envs/actgrid-cuda.yaml"
     threads: 2
     resources:
         gpu=1,

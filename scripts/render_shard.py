@@ -9,16 +9,16 @@ from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redir
 start_tensorflow(snakemake.threads, True, snakemake.config["gpus"]["memory_limit_mb"])
 
 from actgrid import render  # noqa: E402
+from actgrid.params import RenderParams  # noqa: E402
 
-cfg = dict(snakemake.params.cfg)
-images, shard, n_shards = cfg.pop("images"), cfg.pop("shard"), cfg.pop("n_shards")
+cfg = snakemake.params.cfg
 render.run_shard(
-    render.photos(images, snakemake.input),
+    render.photos(cfg["images"], snakemake.input),
     snakemake.input.get("shared"),
     snakemake.output[0],
-    cfg,
-    shard,
-    n_shards,
+    RenderParams(**cfg["render"]),
+    cfg["shard"],
+    cfg["n_shards"],
     snakemake.config["model"],
     chunks=snakemake.resources.chunks,
 )

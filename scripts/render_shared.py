@@ -9,14 +9,13 @@ from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redir
 start_tensorflow(snakemake.threads, True, snakemake.config["gpus"]["memory_limit_mb"])
 
 from actgrid import render  # noqa: E402
+from actgrid.params import RenderParams  # noqa: E402
 
-cfg = dict(snakemake.params.cfg)
-images = cfg.pop("images")
-
+cfg = snakemake.params.cfg
 render.run_shared(
-    render.photos(images, snakemake.input),
+    render.photos(cfg["images"], snakemake.input),
     snakemake.output[0],
-    cfg,
+    RenderParams(**cfg["render"]),
     snakemake.config["model"],
     chunks=snakemake.resources.chunks,
 )

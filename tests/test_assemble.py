@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from actgrid import assemble, h5io, metrics, render
+from actgrid import assemble, files, metrics, render
 
 
 def test_tile_grid_is_row_major():
@@ -24,34 +24,35 @@ def test_crop():
 
 def _shard(path, cells, total, photos=("cat", "dog")):
     """A shard of a batch: each photo's cells, its tiles filled with cell number + photo · 100."""
-    with h5io.atomic_h5(path, render.SHARD_KIND) as f:
-        for offset, photo in enumerate(photos):
-            g = f.create_group(f"images/{photo}")
-            values = np.asarray(cells, np.float32) + 100 * offset
-            g.create_dataset("cells", data=np.asarray(cells))
-            g.create_dataset("tiles", data=np.stack([np.full((4, 4, 3), v) for v in values]))
-            for name in render.SHARD_FIGURES[1:]:
-                g.create_dataset(name, data=values)
-            g.attrs["cells_total"] = total
+    photo_cells = {}
+    for offset, photo in enumerate(photos):
+        values = np.asarray(cells, np.float32) + 100 * offset
+        photo_cells[photo] = {
+            "cells": np.asarray(cells),
+            "cells_total": total,
+            "tiles": np.stack([np.full((4, 4, 3), v) for v in values]),
+            **{name: values for name in metrics.CELL_FIGURES},
+        }
+    files.write_shard(path, photo_cells, np.zeros(1), {})
 
 
 def test_shards_are_merged_in_cell_order_for_each_photo(tmp_path):
     _shard(tmp_path / "b.h5", [2, 3], 4)
     _shard(tmp_path / "a.h5", [0, 1], 4)
-    cells = render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "dog")
-    for name in render.SHARD_FIGURES[1:]:
+    cells = files.read_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "dog")
+    for name in metrics.CELL_FIGURES:
         np.testing.assert_array_equal(cells[name], [100, 101, 102, 103])
     np.testing.assert_array_equal(cells["shard"], [1, 1, 0, 0])
     assert cells["tiles"][3, 0, 0, 0] == 103
-    with pytest.raises(h5io.H5Error, match="b.h5: holds no photo 'cow'"):
-        render.load_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "cow")
+    with pytest.raises(files.H5Error, match="b.h5: holds no photo 'cow'"):
+        files.read_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "cow")
 
 
 def test_missing_cell_is_an_error(tmp_path):
     _shard(tmp_path / "a.h5", [0, 1], 4)
     _shard(tmp_path / "b.h5", [3], 4)
     with pytest.raises(ValueError, match=r"miss cells \[2\] of 4 of photo 'cat'"):
-        render.load_shards([tmp_path / "a.h5", tmp_path / "b.h5"], "cat")
+        files.read_shards([tmp_path / "a.h5", tmp_path / "b.h5"], "cat")
 
 
 def test_cell_slices():

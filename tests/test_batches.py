@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from actgrid import batches, render
+from actgrid import batches, files, render
+from actgrid.params import RenderParams
 
 NAMES = [f"photo_{i:03d}" for i in range(200)]
 
@@ -44,18 +45,7 @@ def _photos(tmp_path, model, names):
     return photos
 
 
-PARAMS = {
-    "method": "shared",
-    "size": 24,
-    "steps": 8,
-    "batch": 8,
-    "lr": 0.05,
-    "shared_fraction": 0.5,
-    "cossim_pow": 1.0,
-    "adam": "per_cell",
-    "transforms": True,
-    "seed": 0,
-}
+PARAMS = RenderParams("shared", 24, 8, 8, 0.05, 0.5, 1.0, "per_cell", "standard", 0)
 
 
 def test_a_photos_tiles_do_not_depend_on_its_batch_nor_on_one_job_or_two(tmp_path):
@@ -75,12 +65,12 @@ def test_a_photos_tiles_do_not_depend_on_its_batch_nor_on_one_job_or_two(tmp_pat
         if own_job:
             render.run_shared(photos, shared, PARAMS, cfg)
         render.run_shard(photos, shared if own_job else None, shard, PARAMS, 0, 1, cfg)
-        results[label] = render.load_shards([shard], "cat"), render.group_spectra(shard, "cat")
+        results[label] = files.read_shards([shard], "cat"), files.read_group_spectra(shard, "cat")
     alone, groups_alone = results["alone"]
     for label in ("batch", "one job"):
         cells, groups = results[label]
         np.testing.assert_allclose(groups, groups_alone, atol=1e-4)
         np.testing.assert_allclose(cells["tiles"], alone["tiles"], atol=1e-3)
         np.testing.assert_allclose(cells["faithfulness"], alone["faithfulness"], atol=1e-3)
-    dog_tiles = render.load_shards([tmp_path / "batch_shard.h5"], "dog")["tiles"]
+    dog_tiles = files.read_shards([tmp_path / "batch_shard.h5"], "dog")["tiles"]
     assert not np.allclose(dog_tiles, alone["tiles"], atol=0.05)

@@ -129,7 +129,12 @@ def test_render_job_limits_gpu_memory_before_tensorflow_starts(tmp_path, limit):
         "activations": str(acts),
         "limit": limit,
         "result": str(tmp_path / "result.json"),
-        "cfg": {**PARAMS, "steps": 2, "images": ["photo"], "shard": 0, "n_shards": 1},
+        "cfg": {
+            "render": {**PARAMS.as_dict(), "steps": 2},
+            "images": ["photo"],
+            "shard": 0,
+            "n_shards": 1,
+        },
     }
     done = subprocess.run(
         [sys.executable, "-c", FAKE_TF_GPUS, json.dumps(args)],

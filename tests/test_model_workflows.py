@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from actgrid import extract
+from actgrid import files
 from actgrid.models import from_config
 from tiny_models import INCEPTION_RANGE, inception_style_graph, small_keras_network
 from workflow_helpers import TINY, make_workdir, planned, snakemake, write_config
@@ -63,7 +63,7 @@ def test_model_source_end_to_end(tmp_path, monkeypatch, source):
     snakemake(workdir)
     model = from_config(config["model"])
     layer_dir = workdir / f"results/tiny/chelsea/{model.identity}_96px_stretch/{layer}"
-    acts, image, attrs = extract.load(layer_dir / "activations.h5")
+    acts, image, attrs = files.read_activations(layer_dir / "activations.h5")
     assert attrs["model_type"] == source and attrs["model_id"] == model.identity
     assert acts.shape[:2] == (rows, cols)
     expected = model.features(layer)(image[None].astype(np.float32) / 255)[0]

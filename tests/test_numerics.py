@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from actgrid import extract, h5io, render
+from actgrid import extract, files, render
+from actgrid.params import RenderParams
 from actgrid.models import from_config
 
 
@@ -16,25 +17,12 @@ def _activations(path, model, seed=0):
     """A random photo's activations (6×6 cells at 96 px), as extract writes them."""
     rgb = np.random.default_rng(seed).integers(0, 255, (96, 96, 3), np.uint8)
     acts = np.asarray(model.features("block10_dw_relu")(rgb[None] / 255.0))[0]
-    with h5io.atomic_h5(path, extract.KIND) as f:
-        f.create_dataset("activations", data=acts)
-        f.create_dataset("image", data=rgb)
-        f.attrs.update(model_id=model.identity, input_size=96, layer="block10_dw_relu")
+    attrs = dict(model_id=model.identity, input_size=96, layer="block10_dw_relu")
+    files.write_activations(path, acts, rgb, attrs)
     return path
 
 
-PARAMS = {
-    "method": "naive",
-    "size": 24,
-    "steps": 8,
-    "batch": 8,
-    "lr": 0.05,
-    "shared_fraction": 0.0,
-    "cossim_pow": 1.0,
-    "adam": "per_cell",
-    "transforms": True,
-    "seed": 0,
-}
+PARAMS = RenderParams("naive_sampled", 24, 8, 8, 0.05, None, 1.0, "per_cell", "standard", 0)
 
 
 def test_nan_during_optimization_fails_the_shard_and_writes_nothing(tmp_path, monkeypatch):
@@ -52,7 +40,7 @@ def test_finite_run_of_the_same_shard_writes_it(tmp_path):
     acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
     photos = [render.Photo("p", acts)]
     render.run_shard(photos, None, tmp_path / "shard.h5", PARAMS, 0, 1, {"input_size": 96})
-    cells = render.load_shards([tmp_path / "shard.h5"], "p")
+    cells = files.read_shards([tmp_path / "shard.h5"], "p")
     assert cells["tiles"].shape == (36, 24, 24, 3)
     assert all(np.isfinite(values).all() for values in cells.values())
 

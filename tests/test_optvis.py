@@ -46,21 +46,25 @@ def test_valid_rgb_range():
     assert rgb.min() >= 0 and rgb.max() <= 1
 
 
+STANDARD = transform.TRANSFORMS["standard"]
+
+
 def test_transform_shapes_and_gradient():
     rng = tf.random.Generator.from_seed(0)
     x = tf.Variable(tf.random.uniform([5, 48, 48, 3]))
     with tf.GradientTape() as tape:
-        y = transform.standard_transforms(rng, x)
+        y = STANDARD.apply(x, STANDARD.draw(rng, 5, 48))
         loss = tf.reduce_sum(y)
     assert y.shape == (5, 60, 60, 3)
-    assert transform.center_pad(x).shape == (5, 60, 60, 3)
+    assert STANDARD.apply(x, None).shape == (5, 60, 60, 3)  # untransformed, same size
+    assert transform.TRANSFORMS["none"].draw(rng, 5, 48) is None
     assert float(tf.reduce_sum(tape.gradient(loss, x))) > 0
 
 
 def test_transforms_draw_per_tile_and_fill_grey():
     rng = tf.random.Generator.from_seed(1)
     x = tf.ones([16, 32, 32, 3])
-    y = transform.standard_transforms(rng, x).numpy()
+    y = STANDARD.apply(x, STANDARD.draw(rng, 16, 32)).numpy()
     assert np.allclose(y[:, 0, 0], 0.5)  # corners come from the grey padding
     assert len({y[i].sum().round(2) for i in range(16)}) > 1  # each tile its own draw
 

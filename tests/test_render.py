@@ -1,3 +1,4 @@
+import dataclasses
 import logging
 
 import numpy as np
@@ -5,12 +6,12 @@ import pytest
 import tensorflow as tf
 from test_numerics import PARAMS, _activations
 
-from actgrid import render
+from actgrid import files, render
 from actgrid.models import from_config
 
 from actgrid.optvis import param
 from actgrid.optvis.adam import RowAdam
-from actgrid.optvis.render import TileOptimizer
+from actgrid.optvis.optimizer import TileOptimizer
 
 
 def _optimizer(model, shared, steps_seed=0, chunks=1, adam_dense=False):
@@ -73,11 +74,13 @@ def test_naive_renders_every_cell_each_step_and_naive_sampled_a_batch(
     tmp_path, caplog, method, batch
 ):
     acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
-    p = {**PARAMS, "method": method, "steps": 2, "adam": "dense"}
+    p = dataclasses.replace(
+        PARAMS, method=method, steps=2, adam="dense", batch_size=None if method == "naive" else 8
+    )
     with caplog.at_level(logging.INFO, logger="actgrid"):
         render.run_shard([render.Photo("p", acts)], None, tmp_path / "s.h5", p, 0, 1, {})
     assert f"36 cells, batch {batch} " in caplog.text
-    cells = render.load_shards([tmp_path / "s.h5"], "p")
+    cells = files.read_shards([tmp_path / "s.h5"], "p")
     assert set(np.unique(cells["retrieval"])) <= {0, 1}
     assert np.all((cells["faithfulness"] > -1) & (cells["faithfulness"] < 1))
 

@@ -13,7 +13,8 @@ import pytest
 from PIL import Image
 from workflow_helpers import snakemake
 
-from actgrid import assemble, extract, factorize, viewer
+from actgrid import files, viewer
+from actgrid.params import RenderParams
 
 pytestmark = pytest.mark.slow
 
@@ -72,10 +73,10 @@ def centre(page, selector: str, row: int, col: int, rows: int, cols: int) -> tup
 def test_hovering_a_cell_shows_it_on_both_pictures_with_its_figures(tiny_run, browser, shots):
     _, layer = tiny_run
     folder = render_dir(layer, "nmf4")
-    acts = extract.load(layer / "activations.h5")[0]
+    acts = files.read_activations(layer / "activations.h5")[0]
     rows, cols = acts.shape[:2]
-    cells = assemble.read_cells(folder / "cells.tsv")
-    weights = factorize.load_weights(layer / "nmf4/groups.h5")
+    cells = files.read_cells(folder / "cells.tsv")
+    weights = files.read_groups(layer / "nmf4/groups.h5")[0]
     page, problems = open_page(browser, folder / "viewer.html")
 
     row, col = 2, 5
@@ -151,28 +152,21 @@ def synthetic_data(rows: int, cols: int, k: int = 3) -> dict:
     return {
         "title": f"{AWKWARD} · layer · shared (nmf{k})",
         "names": {"dataset": "d", "image": AWKWARD, "model": "m", "layer": "l", "groups": "nmf3"},
-        "render": {
-            "size": 14,
-            "steps": 1,
-            "batch": 1,
-            "lr": 0.05,
-            "cossim_pow": 1.0,
-            "transforms": True,
-            "seed": 0,
-            "method": "shared",
-        },
+        "render": RenderParams(
+            "shared", 14, 1, 1, 0.05, 0.5, 1.0, "dense", "standard", 0
+        ).as_dict(),
         "grid": [rows, cols],
         "channels": 8,
         "photo": viewer.png_uri(grid[::-1]),
         "gridImage": viewer.png_uri(grid),
         "metrics": {
             "faithfulness": figures,
-            "faithfulness_photo_patches": figures,
+            "faithfulness_photo": figures,
             "coherence": float("nan"),
         },
         "cells": {
             "faithfulness": list(np.linspace(0, 1, n)),
-            "faithfulnessPhoto": [float("nan")] * n,
+            "faithfulness_photo": [float("nan")] * n,
             "shard": [0] * n,
             "norm": [1.0] * n,
             "top": viewer.top_channels(rng.normal(size=(n, 8))),  # negative values too
@@ -215,9 +209,9 @@ def test_index_links_awkward_names_and_shows_undefined_figures(browser, tmp_path
     Image.new("RGB", (30, 20)).save(folder / "grid.png")
     summary = {"mean": 0.5, "median": 0.5, "min": 0.1}
     metrics = {
-        **{key: summary for key in ("faithfulness", "faithfulness_photo_patches", "objective")},
+        **{key: summary for key in ("faithfulness", "faithfulness_photo", "objective")},
         **{"coherence": float("nan"), "coherence_across_shards": 0.2},
-        "coherence_photo_patches": 0.1,
+        "coherence_photo": 0.1,
     }
     (folder / "metrics.json").write_text(json.dumps(metrics))
     index, tsv = tmp_path / "d/index.html", tmp_path / "d/metrics.tsv"

@@ -21,6 +21,7 @@ COLOR_DECORRELATION = COLOR_CORRELATION_SVD_SQRT / np.max(
     np.linalg.norm(COLOR_CORRELATION_SVD_SQRT, axis=0)
 )
 INIT_SD = 0.01
+SHARED_MIX = (0.7, 0.5)  # tile = 0.7·unique + 0.5·Σ weight_j·group_j (Lucid's shared grid)
 
 
 def rfft2d_freqs(h: int, w: int) -> np.ndarray:

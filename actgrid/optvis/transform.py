@@ -64,14 +64,34 @@ def apply_affine(images: tf.Tensor, transforms: tf.Tensor, out_size: int) -> tf.
     )
 
 
-def standard_transforms(rng: tf.random.Generator, images: tf.Tensor) -> tf.Tensor:
-    """Lucid's standard_transforms on a batch, each tile drawn independently."""
-    n, size = tf.shape(images)[0], images.shape[1]
-    return apply_affine(images, random_affine(generator_draw(rng, n), n, size), output_size(size))
-
-
 def center_pad(images: tf.Tensor) -> tf.Tensor:
-    """The identity counterpart of standard_transforms (same output size, no randomness)."""
+    """The identity counterpart of the standard transforms (same output size, no randomness)."""
     size = images.shape[1]
     pad = (output_size(size) - size) // 2
     return tf.pad(images, [[0, 0], [pad, pad], [pad, pad], [0, 0]], constant_values=FILL)
+
+
+class Standard:
+    """Lucid's standard transforms, each tile its own draw: a ``TileOptimizer``'s ``transforms``.
+
+    ``draw`` gives n random warps; ``apply`` warps tiles with them, or with ``None`` shows them
+    untransformed at the same size (the view the final figures use).
+    """
+
+    def draw(self, rng: tf.random.Generator, n: int, size: int) -> tf.Tensor:
+        return random_affine(generator_draw(rng, n), n, size)
+
+    def apply(self, images: tf.Tensor, warps: tf.Tensor | None) -> tf.Tensor:
+        if warps is None:
+            return center_pad(images)
+        return apply_affine(images, warps, output_size(images.shape[1]))
+
+
+class Untransformed(Standard):
+    """No random transforms: every step sees the tiles as the final figures do."""
+
+    def draw(self, rng, n, size):
+        return None
+
+
+TRANSFORMS = {"standard": Standard(), "none": Untransformed()}  # config render.transforms

@@ -1,4 +1,9 @@
-"""The compiled optimization loop: many tiles, each pulled toward its own target vector."""
+"""The compiled optimization loop: many tiles, each pulled toward its own target vector.
+
+Composed as Lucid composes a render: an ``objective``, a parameterization (Fourier tiles,
+optionally mixed with shared group images by ``mix``) and ``transforms``; each is an argument,
+and the step stays one fused computation over every sampled cell.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,19 @@ import tensorflow as tf
 from actgrid.optvis import objectives, param, transform
 from actgrid.optvis.adam import RowAdam
 
-UNIQUE_WEIGHT, GROUP_WEIGHT = 0.7, 0.5
-
 
 class TileOptimizer(tf.Module):
     """Optimizes one tile per target vector with random batches of cells, for one or more photos.
 
     Tiles are Fourier-parameterized. With ``group_weights`` and ``groups`` given, each tile is
-    ``0.7·unique + 0.5·Σ_j weight_j · group_j`` (Lucid's shared parameterization), and the
-    group images are optimized too when ``train_groups`` is set; without them each tile is
-    its own independent image (the naive method).
+    ``mix[0]·unique + mix[1]·Σ_j weight_j · group_j`` (Lucid's shared parameterization,
+    ``param.SHARED_MIX``), and the group images are optimized too when ``train_groups`` is set;
+    without them each tile is its own independent image (the naive method).
+
+    ``objective(acts, targets)``: each tile's objective from its layer activations [n, h, w, c]
+    and its target [n, c] (maximized; default ``objectives.direction``). ``transforms``: what
+    the network sees of a tile, ``transform.Standard()`` (Lucid's standard transforms, each
+    tile its own draw) or another object with its ``draw`` and ``apply``.
 
     ``cells_per_image`` splits the targets into photos (consecutive rows; default: one photo).
     Each photo samples its own ``batch_size`` cells a step (a number, or one per photo) and its
@@ -41,11 +49,12 @@ class TileOptimizer(tf.Module):
         size: int,
         batch_size,
         seed: int,
-        transforms: bool = True,
+        objective=objectives.direction,
+        transforms=transform.TRANSFORMS["standard"],
         group_weights=None,
         groups: RowAdam | None = None,
         train_groups: bool = False,
-        cossim_pow: float = 0.0,
+        mix: tuple[float, float] = param.SHARED_MIX,
         chunks: int = 1,
         jit_compile: bool = False,
         cells_per_image=None,
@@ -79,8 +88,7 @@ class TileOptimizer(tf.Module):
         self.loss_scale = tf.constant(np.repeat(scales, counts), tf.float32)
         self.unique, self.groups = unique, groups
         self.size, self.batch_size = size, sum(batches)
-        self.transforms = transforms
-        self.cossim_pow = cossim_pow
+        self.objective, self.transforms, self.mix = objective, transforms, mix
         self.train_groups = train_groups and groups is not None
         self.shared = groups is not None
         edges = np.linspace(0, self.batch_size, min(chunks, self.batch_size) + 1).round()
@@ -97,7 +105,7 @@ class TileOptimizer(tf.Module):
         weights = tf.gather(self.group_weights, idx)
         flat = tf.reshape(group_params, [group_params.shape[0], -1])  # a plain matmul: 3x
         mixed = tf.reshape(weights @ flat, tf.shape(unique_rows))  # faster than an einsum
-        return UNIQUE_WEIGHT * unique_rows + GROUP_WEIGHT * mixed
+        return self.mix[0] * unique_rows + self.mix[1] * mixed
 
     def images(self, idx, unique_rows=None, group_params=None):
         """RGB tiles in (0, 1) for cells ``idx``."""
@@ -110,12 +118,8 @@ class TileOptimizer(tf.Module):
 
     def _objective(self, idx, images, warps=None):
         """Each tile's objective, seen through its random transform (``warps``) or none."""
-        if warps is not None:
-            images = transform.apply_affine(images, warps, transform.output_size(self.size))
-        else:
-            images = transform.center_pad(images)
-        acts = self.features(images)
-        return objectives.direction(acts, tf.gather(self.targets, idx), self.cossim_pow)
+        acts = self.features(self.transforms.apply(images, warps))
+        return self.objective(acts, tf.gather(self.targets, idx))
 
     def _chunk(self, idx, warps, group_params):
         """Objectives of cells ``idx``, and the gradients of their rows and of the groups."""
@@ -138,11 +142,8 @@ class TileOptimizer(tf.Module):
         keys = tf.where(self.padding, -1.0, keys)  # a photo's cells beyond its own: never taken
         top = tf.math.top_k(keys, self.most_batch).indices
         idx = self.place_offset + tf.boolean_mask(top, self.taken)
-        if not self.transforms:
-            return idx, None
-        draw = transform.generator_draw(self.rng, self.most_batch)
-        warps = transform.random_affine(draw, self.most_batch, self.size)
-        return idx, tf.gather(warps, self.place)
+        warps = self.transforms.draw(self.rng, self.most_batch, self.size)
+        return idx, None if warps is None else tf.gather(warps, self.place)
 
     def _step(self):
         idx, warps = self._draw()

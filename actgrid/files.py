@@ -1,0 +1,242 @@
+"""The workflow's files: one writer and one reader per kind, every file written atomically.
+
+| file | kind | writer | reader |
+|---|---|---|---|
+| ``activations.h5`` | a photo's activations at a layer and the image the model saw | ``write_activations`` | ``read_activations`` |
+| ``groups.h5`` | its NMF groups | ``write_groups`` | ``read_groups`` |
+| ``shared.h5`` | a render batch's state after phase one | ``write_shared`` | ``read_shared`` |
+| ``shard{i}.h5`` | a render shard's tiles and per-cell figures, per photo | ``write_shard`` | ``read_shards``, ``read_group_spectra`` |
+| ``grid.png``, ``side_by_side.png`` | pictures | ``write_png`` | ``read_png`` |
+| ``cells.tsv`` | each cell's place and figures | ``write_cells`` | ``read_cells`` |
+| ``metrics.json`` | a grid's figures | ``write_json`` | ``read_json`` |
+
+A writer goes through ``atomic``: a crash never leaves a half-written file where a later run
+would trust it. HDF5 files carry their kind and format version, checked on reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+
+import h5py
+import numpy as np
+from PIL import Image
+
+from actgrid import __version__
+from actgrid.metrics import CELL_FIGURES
+
+FORMAT_VERSION = 1
+ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
+ADAM_STATE = ("param", "m", "v", "t")
+
+
+class H5Error(ValueError):
+    """An HDF5 file that is missing, from another version, or lacks a dataset."""
+
+
+@contextlib.contextmanager
+def atomic(path):
+    """A temporary path beside ``path`` (same extension) to write; renamed into place on
+    success, removed on failure."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(path, text: str) -> None:
+    with atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def write_json(path, data) -> None:
+    write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def read_json(path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_png(path, image: np.ndarray) -> None:
+    """An RGB uint8 array as a PNG."""
+    with atomic(path) as tmp:
+        Image.fromarray(image).save(tmp)
+
+
+def read_png(path) -> np.ndarray:
+    """A picture as an RGB uint8 array [h, w, 3]."""
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+# --- HDF5 ------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def write_h5(path, kind: str):
+    """An HDF5 file of ``kind`` open for writing, atomically."""
+    with atomic(path) as tmp, h5py.File(tmp, "w") as f:
+        f.attrs["actgrid_kind"] = kind
+        f.attrs["actgrid_format"] = FORMAT_VERSION
+        f.attrs["actgrid_version"] = __version__
+        yield f
+
+
+def open_h5(path, kind: str) -> h5py.File:
+    """An actgrid HDF5 file of ``kind`` open for reading, its kind and format checked."""
+    path = Path(path)
+    try:
+        f = h5py.File(path, "r")
+    except (OSError, FileNotFoundError) as e:
+        raise H5Error(f"{path}: cannot open as HDF5 ({e})") from e
+    if f.attrs.get("actgrid_kind") != kind:
+        f.close()
+        raise H5Error(f"{path}: expected an actgrid {kind!r} file")
+    if f.attrs.get("actgrid_format") != FORMAT_VERSION:
+        found = f.attrs.get("actgrid_format")
+        f.close()
+        raise H5Error(
+            f"{path}: written in format {found}, this actgrid reads {FORMAT_VERSION}; rerun its stage"
+        )
+    return f
+
+
+def read(f: h5py.File, name: str) -> np.ndarray:
+    """Dataset ``name`` of an open file as an array, or a clear error naming file and dataset."""
+    if name not in f:
+        raise H5Error(f"{f.filename}: dataset {name!r} is missing")
+    return f[name][()]
+
+
+# --- activations.h5 and groups.h5 ------------------------------------------------------------
+def write_activations(out, activations: np.ndarray, image: np.ndarray, attrs: dict) -> None:
+    """A photo's activations [H, W, C], the image the model saw [h, w, 3] and where they come
+    from (``attrs``: model, layer, input size, image path, ...)."""
+    with write_h5(out, ACTIVATIONS) as f:
+        f.create_dataset("activations", data=activations, compression="gzip")
+        f.create_dataset("image", data=image, compression="gzip")
+        f.attrs.update(attrs)
+
+
+def read_activations(path) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Activations [H, W, C], the model's input image [h, w, 3] and the file's attributes."""
+    with open_h5(path, ACTIVATIONS) as f:
+        return read(f, "activations"), read(f, "image"), dict(f.attrs)
+
+
+def write_groups(out, weights: np.ndarray, components: np.ndarray, attrs: dict) -> None:
+    """NMF group weights [cells, k] and components [k, C]."""
+    with write_h5(out, GROUPS) as f:
+        f.create_dataset("weights", data=weights)
+        f.create_dataset("components", data=components)
+        f.attrs.update(attrs)
+
+
+def read_groups(path) -> tuple[np.ndarray, np.ndarray]:
+    """NMF group weights [cells, k] and components [k, C]."""
+    with open_h5(path, GROUPS) as f:
+        return read(f, "weights"), read(f, "components")
+
+
+# --- render files ----------------------------------------------------------------------------
+def write_shared(out, state: dict, trace: np.ndarray, attrs: dict) -> None:
+    """Phase one's state: ``state[photo][unique|groups][param|m|v|t]`` arrays."""
+    with write_h5(out, SHARED) as f:
+        for photo, parts in state.items():
+            for part, arrays in parts.items():
+                for key, array in arrays.items():
+                    f.create_dataset(f"images/{photo}/{part}/{key}", data=array)
+        f.create_dataset("trace", data=trace)
+        f.attrs.update(attrs, images=list(state))
+
+
+def read_shared(path, photos: list[str]) -> dict:
+    """Phase one's state of ``photos``, as ``write_shared`` took it."""
+    with open_h5(path, SHARED) as f:
+        return {
+            photo: {
+                part: {key: read(f, f"images/{photo}/{part}/{key}") for key in ADAM_STATE}
+                for part in ("unique", "groups")
+            }
+            for photo in photos
+        }
+
+
+def write_shard(out, photos: dict, trace: np.ndarray, attrs: dict) -> None:
+    """A shard's cells of each photo: ``photos[name]`` holds ``cells`` (their indices),
+    ``cells_total``, ``tiles`` [n, W, W, 3], each of ``metrics.CELL_FIGURES`` [n] and, for the
+    shared method, ``groups`` (the group images' Fourier parameters)."""
+    with write_h5(out, SHARD) as f:
+        for name, arrays in photos.items():
+            g = f.create_group(f"images/{name}")
+            g.attrs["cells_total"] = arrays["cells_total"]
+            g.create_dataset("cells", data=arrays["cells"])
+            g.create_dataset("tiles", data=arrays["tiles"], compression="lzf")
+            for key in CELL_FIGURES + ("groups",):
+                if key in arrays:
+                    g.create_dataset(key, data=arrays[key])
+        f.create_dataset("trace", data=trace)
+        f.attrs.update(attrs, images=list(photos))
+
+
+def read_shards(paths, image: str) -> dict[str, np.ndarray]:
+    """One photo's cells from all shards of its batch, in cell order.
+
+    Returns ``tiles`` [N, W, W, 3], each of ``metrics.CELL_FIGURES`` [N] and ``shard`` [N]
+    (the shard each cell was rendered in). Every cell must be in exactly one shard.
+    """
+    parts = []
+    for path in paths:
+        with open_h5(path, SHARD) as f:
+            if f"images/{image}" not in f:
+                raise H5Error(f"{path}: holds no photo {image!r}")
+            total = int(f[f"images/{image}"].attrs["cells_total"])
+            keys = ("cells", "tiles", *CELL_FIGURES)
+            parts.append({k: read(f, f"images/{image}/{k}") for k in keys})
+    cells = np.concatenate([part["cells"] for part in parts])
+    counts = np.bincount(cells, minlength=total)
+    if counts.min() < 1 or counts.max() > 1:
+        missing = np.flatnonzero(counts == 0)
+        raise ValueError(
+            f"shards {list(map(str, paths))} miss cells {missing[:10].tolist()} of {total} "
+            f"of photo {image!r}"
+        )
+    order = np.argsort(cells)
+    out = {k: np.concatenate([part[k] for part in parts])[order] for k in ("tiles", *CELL_FIGURES)}
+    shard = [np.full(len(part["cells"]), i) for i, part in enumerate(parts)]
+    out["shard"] = np.concatenate(shard)[order]
+    return out
+
+
+def read_group_spectra(shard_path, image: str) -> np.ndarray:
+    """One photo's NMF group images as phase one left them (Fourier parameters)."""
+    with open_h5(shard_path, SHARD) as f:
+        return read(f, f"images/{image}/groups")
+
+
+# --- cells.tsv -------------------------------------------------------------------------------
+CELL_COLUMNS = ("cell", "row", "col", "shard", *CELL_FIGURES)
+
+
+def write_cells(path, rows: int, cols: int, cells: dict) -> None:
+    """One line per cell (row-major): where it is, its shard and its figures."""
+    lines = ["\t".join(CELL_COLUMNS)]
+    for i in range(rows * cols):
+        place = [str(i), str(i // cols), str(i % cols), str(int(cells["shard"][i]))]
+        lines.append("\t".join(place + [f"{cells[k][i]:.6g}" for k in CELL_FIGURES]))
+    write_text(path, "\n".join(lines) + "\n")
+
+
+def read_cells(path) -> dict[str, np.ndarray]:
+    """cells.tsv as columns; an error naming the file if its columns are not this version's."""
+    path = Path(path)
+    with path.open(encoding="utf-8") as f:
+        header = tuple(f.readline().rstrip("\n").split("\t"))
+    if header != CELL_COLUMNS:
+        raise ValueError(f"{path}: columns {header}, expected {CELL_COLUMNS}; rerun assemble")
+    table = np.loadtxt(path, delimiter="\t", skiprows=1, ndmin=2)
+    return {name: table[:, i] for i, name in enumerate(CELL_COLUMNS)}

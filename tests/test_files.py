@@ -1,0 +1,76 @@
+import h5py
+import numpy as np
+import pytest
+
+from actgrid import files
+
+
+def test_round_trip(tmp_path):
+    path = tmp_path / "a.h5"
+    with files.write_h5(path, "thing") as f:
+        f.create_dataset("x", data=np.arange(6.0).reshape(2, 3))
+    with files.open_h5(path, "thing") as f:
+        np.testing.assert_array_equal(files.read(f, "x"), np.arange(6.0).reshape(2, 3))
+        with pytest.raises(files.H5Error, match="a.h5: dataset 'y' is missing"):
+            files.read(f, "y")
+
+
+def test_failed_write_leaves_nothing(tmp_path):
+    path = tmp_path / "b.h5"
+    with pytest.raises(RuntimeError):
+        with files.write_h5(path, "thing") as f:
+            f.create_dataset("x", data=[1])
+            raise RuntimeError("crash")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_wrong_kind_and_version(tmp_path):
+    path = tmp_path / "c.h5"
+    with files.write_h5(path, "thing"):
+        pass
+    with pytest.raises(files.H5Error, match="expected an actgrid 'other' file"):
+        files.open_h5(path, "other")
+    with h5py.File(path, "a") as f:
+        f.attrs["actgrid_format"] = 99
+    with pytest.raises(files.H5Error, match="format 99"):
+        files.open_h5(path, "thing")
+    (tmp_path / "d.h5").write_text("not hdf5")
+    with pytest.raises(files.H5Error, match="d.h5: cannot open"):
+        files.open_h5(tmp_path / "d.h5", "thing")
+
+
+@pytest.mark.parametrize("write", ["text", "png", "json"])
+def test_every_writer_is_atomic(tmp_path, write, monkeypatch):
+    """A writer that fails half-way leaves the previous file untouched and no temporary file."""
+    path = tmp_path / f"out.{ {'text': 'txt', 'png': 'png', 'json': 'json'}[write]}"
+    path.write_bytes(b"finished")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(files.os, "replace", crash)
+    with pytest.raises(OSError, match="disk full"):
+        if write == "text":
+            files.write_text(path, "new")
+        elif write == "png":
+            files.write_png(path, np.zeros((2, 2, 3), np.uint8))
+        else:
+            files.write_json(path, {"a": 1})
+    assert path.read_bytes() == b"finished"
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_cells_round_trip_and_wrong_columns(tmp_path):
+    rows, cols = 2, 3
+    cells = {"shard": np.array([0, 0, 0, 1, 1, 1])}
+    cells.update({k: np.linspace(0, 1, 6) + i for i, k in enumerate(files.CELL_FIGURES)})
+    files.write_cells(tmp_path / "cells.tsv", rows, cols, cells)
+    back = files.read_cells(tmp_path / "cells.tsv")
+    assert tuple(back) == files.CELL_COLUMNS
+    np.testing.assert_array_equal(back["row"], [0, 0, 0, 1, 1, 1])
+    np.testing.assert_array_equal(back["col"], [0, 1, 2, 0, 1, 2])
+    for k in files.CELL_FIGURES:
+        np.testing.assert_allclose(back[k], cells[k], rtol=1e-5)
+    (tmp_path / "old.tsv").write_text("cell\trow\tcol\tshard\tobjective\n0\t0\t0\t0\t1\n")
+    with pytest.raises(ValueError, match="old.tsv: columns"):
+        files.read_cells(tmp_path / "old.tsv")

@@ -1,7 +1,7 @@
 """Damaged model and intermediate files: refused with the file's name and what to do.
 
 (The ``.pth`` reader's own refusals, a crafted pickle included, are in test_pth.py; HDF5 kind,
-format version and missing datasets in test_h5io.py.)
+format version and missing datasets in test_files.py.)
 """
 
 import shutil
@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from actgrid import extract, h5io
+from actgrid import files
 from actgrid.models import ModelError, efficientnet_lite, from_config
 from tiny_models import inception_style_graph, small_keras_network
 
@@ -48,16 +48,16 @@ def test_truncated_frozen_graph(tmp_path, monkeypatch):
 
 def test_truncated_activations_file(tmp_path):
     path = tmp_path / "activations.h5"
-    with h5io.atomic_h5(path, extract.KIND) as f:
+    with files.write_h5(path, files.ACTIVATIONS) as f:
         f.create_dataset("activations", data=np.ones((4, 4, 8), np.float32))
     path.write_bytes(path.read_bytes()[:300])
-    with pytest.raises(h5io.H5Error, match="activations.h5: cannot open as HDF5"):
-        extract.load(path)
+    with pytest.raises(files.H5Error, match="activations.h5: cannot open as HDF5"):
+        files.read_activations(path)
 
 
 def test_activations_file_without_its_image(tmp_path):
     path = tmp_path / "activations.h5"
-    with h5io.atomic_h5(path, extract.KIND) as f:
+    with files.write_h5(path, files.ACTIVATIONS) as f:
         f.create_dataset("activations", data=np.ones((4, 4, 8), np.float32))
-    with pytest.raises(h5io.H5Error, match="activations.h5: dataset 'image' is missing"):
-        extract.load(path)
+    with pytest.raises(files.H5Error, match="activations.h5: dataset 'image' is missing"):
+        files.read_activations(path)

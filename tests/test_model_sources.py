@@ -3,6 +3,7 @@
 import functools
 import http.server
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -13,6 +14,8 @@ import tensorflow as tf
 
 from actgrid.models import ModelError, from_config
 from actgrid.models.files import sha256
+from actgrid.models.graph_models import FrozenGraph
+from actgrid.models.keras_models import values_sha256
 from tiny_models import INCEPTION_RANGE, inception_style_graph, small_keras_network
 
 
@@ -115,6 +118,47 @@ def test_frozen_graph_errors(inception_pb, tmp_path):
         _inception(inception_pb, sha256="0" * 64).identity
 
 
+_NO_TENSORFLOW = """
+import json, sys
+from actgrid.models import from_config
+model = from_config(json.loads(sys.argv[1]))
+print(json.dumps([model.identity, model.layer_shapes(96)]))
+assert "tensorflow" not in sys.modules, "the caller imported TensorFlow"
+"""
+
+
+def _without_tensorflow(cfg: dict, cache) -> list:
+    """``[identity, layer_shapes(96)]`` (as JSON) asked by a process that never imports TF."""
+    env = {**os.environ, "ACTGRID_CACHE": str(cache)}
+    cmd = [sys.executable, "-c", _NO_TENSORFLOW, json.dumps(cfg)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_layer_table_is_the_same_with_or_without_tensorflow_loaded(inception_pb, tmp_path):
+    cfg = {"type": "frozen_graph", "name": "inception_v1", "path": str(inception_pb)}
+    without = _without_tensorflow(cfg, tmp_path / "elsewhere")
+    model = from_config(cfg)  # here TensorFlow is loaded, and the cache is another one
+    shapes = {name: list(shape) for name, shape in model.layer_shapes(96).items()}
+    assert without == [model.identity, shapes]
+
+
+def test_layer_table_is_computed_once_in_a_subprocess(inception_pb, model_cache, monkeypatch):
+    """Even with TensorFlow loaded here: a subprocess computes it, later calls read the cache."""
+    runs, run = [], subprocess.run
+    monkeypatch.setattr(subprocess, "run", lambda cmd, **kw: runs.append(cmd) or run(cmd, **kw))
+
+    def not_here(self, input_size):
+        raise AssertionError("the layer table was computed in the calling process")
+
+    monkeypatch.setattr(FrozenGraph, "describe", not_here)
+    shapes = _inception(inception_pb).layer_shapes(96)
+    assert shapes["mixed4d"] == (6, 6, 32) and len(runs) == 1
+    assert _inception(inception_pb).layer_shapes(96) == shapes and len(runs) == 1
+    assert len(list((model_cache / "layers").glob("*.json"))) == 1
+
+
 class _Files(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -166,13 +210,11 @@ def test_keras_application_uses_its_own_preprocessing():
 
 def test_random_weights_are_the_same_in_every_process(tmp_path):
     """The identity (a checksum of the weight values) must not depend on the process."""
-    cmd = [sys.executable, "-m", "actgrid.models.layers", "--json", str(tmp_path / "t.json")]
     cfg = {"type": "keras_application", "name": "MobileNetV2", "weights": None, "seed": 3}
-    subprocess.run([*cmd, json.dumps(cfg)], check=True, capture_output=True)
-    table = json.loads((tmp_path / "t.json").read_text())
-    assert table["weights_sha256"] == _application().weights_sha256
+    identity, _ = _without_tensorflow({**cfg, "input_size": 96}, tmp_path / "elsewhere")
+    assert identity == f"MobileNetV2-{values_sha256(_application().network)[:8]}"
     other_seed = from_config(**{**cfg, "seed": 4})
-    assert other_seed.identity != _application().identity
+    assert other_seed.identity != identity
 
 
 def test_application_weights_file_is_checksummed_by_its_values(tmp_path):

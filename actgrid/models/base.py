@@ -1,21 +1,12 @@
-"""What every model offers the workflow: an identity, its layers, and features from RGB in [0, 1].
-
-Listing layers needs TensorFlow and the network, so for models that are not analytic the table
-is computed once in a subprocess and cached (keyed by the model's weights and settings): the
-Snakefile can then check layer names before any job runs without importing TensorFlow itself.
-"""
+"""What every model offers the workflow: an identity, its layers, and features from RGB in [0, 1]."""
 
 from __future__ import annotations
 
 import difflib
-import hashlib
-import json
-import os
-import subprocess
-import sys
 from functools import cached_property
 
-from actgrid.models.files import ModelError, cache_dir, local_file, sha256
+from actgrid.models import layer_cache
+from actgrid.models.files import ModelError, local_file, sha256
 
 LayerShapes = dict[str, tuple[int, int, int]]
 
@@ -38,6 +29,7 @@ class Model:
     options: set[str] = set()
     #: one of these must be given
     sources: set[str] = set()
+    input_channels: int = 3
 
     def __init__(self, cfg: dict):
         kind = cfg["type"]
@@ -66,16 +58,12 @@ class Model:
         raise NotImplementedError
 
     def layer_function(self, layer: str):
-        """A callable from the network's own input (value range, channels) to ``layer``."""
+        """A callable from the network's own input (value range, channels) to ``layer``; needs TF."""
         raise NotImplementedError
 
-    input_channels: int = 3
-
-    # --- shared ------------------------------------------------------------------------------
-    @cached_property
-    def identity(self) -> str:
-        """Name plus a short weights checksum, as used in result paths."""
-        return f"{self.name}-{self.weights_sha256[:8]}"
+    def checksum_weights(self) -> str:
+        """Compute the weights' checksum in this process (may need TF); the layer table keeps it."""
+        return self.weights_sha256
 
     def cache_key(self) -> dict:
         """What determines the layer table besides the input size (not where the file is)."""
@@ -84,45 +72,17 @@ class Model:
         }
         return {**settings, "weights_sha256": self.weights_sha256}
 
-    def table(self, input_size: int | None = None) -> dict:
-        """``{"weights_sha256", "layers": [[name, shape], ...]}``, cached per model and size.
-
-        Computed in this process when TensorFlow is already loaded (inside a job), else in a
-        subprocess, so that the Snakefile never imports TensorFlow.
-        """
-        size = input_size or self.input_size
-        key = json.dumps({**self.cache_key(), "input_size": size}, sort_keys=True)
-        path = cache_dir() / "layers" / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if "tensorflow" in sys.modules:
-                self.write_table(size, path)
-            else:
-                self._table_in_subprocess(size, path)
-        return json.loads(path.read_text())
-
-    def write_table(self, size: int, path) -> None:
-        """Compute the layer table (needs TensorFlow) and write it atomically."""
-        table = {
-            "weights_sha256": self.weights_sha256,
-            "layers": [[name, list(shape)] for name, shape in self.describe(size).items()],
-        }
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w") as f:
-            json.dump(table, f)
-        os.replace(tmp, path)
-
-    def _table_in_subprocess(self, size: int, path) -> None:
-        cmd = [sys.executable, "-m", "actgrid.models.layers", "--json", str(path)]
-        cmd += ["--size", str(size), json.dumps(self.cfg)]
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0:
-            lines = [line for line in done.stderr.splitlines() if line.strip()]
-            raise ModelError(lines[-1] if lines else f"listing the layers of {self.name} failed")
+    # --- shared ------------------------------------------------------------------------------
+    @cached_property
+    def identity(self) -> str:
+        """Name plus a short weights checksum, as used in result paths."""
+        return f"{self.name}-{self.weights_sha256[:8]}"
 
     def layer_shapes(self, input_size: int | None = None) -> LayerShapes:
-        """Every layer with a spatial output and its (height, width, channels)."""
-        return {name: tuple(shape) for name, shape in self.table(input_size)["layers"]}
+        """Every layer with a spatial output and its (height, width, channels), from the cached
+        layer table: this process never imports TensorFlow for it."""
+        table = layer_cache.table(self, input_size or self.input_size)
+        return {name: tuple(shape) for name, shape in table["layers"]}
 
     def check_layer(self, layer: str, input_size: int | None = None) -> tuple[int, int, int]:
         """``layer``'s output shape; an error naming the closest layers if there is none."""
@@ -130,9 +90,6 @@ class Model:
         if layer not in shapes:
             raise unknown_layer(self.name, layer, list(shapes))
         return shapes[layer]
-
-    def grid_shape(self, layer: str, input_size: int | None = None) -> tuple[int, int]:
-        return self.check_layer(layer, input_size)[:2]
 
     def features(self, layer: str):
         """A callable from RGB tiles in [0, 1], [n, h, w, 3], to ``layer``'s activations.

@@ -97,29 +97,29 @@ class GraphModel(Model):
             self._import(tf.compat.v1.placeholder(tf.float32, shape), layers)
         return graph
 
-    def describe(self, input_size: int):
-        """Layer-like operations with a 4-D output; their shapes for a square input.
-
-        The candidates are found with the input's height and width unknown, then only their
-        part of the graph is imported at ``input_size`` (a classifier top built for one fixed
-        size would not take another).
-        """
-        channels = self.input_channels
-        layers = [
+    @cached_property
+    def layer_names(self) -> list[str]:
+        """Layer-like operations with a 4-D float output, found with any input height and width."""
+        return [
             op.name
-            for op in self._graph([1, None, None, channels]).get_operations()
+            for op in self._graph([1, None, None, self.input_channels]).get_operations()
             if op.type in LAYER_OPS
             and op.name != self.input_name
             and op.outputs[0].dtype.is_floating
             and op.outputs[0].shape.rank == 4
         ]
-        graph = self._graph([1, input_size, input_size, channels], layers)
+
+    def describe(self, input_size: int):
+        """The layers' shapes for a square input: only their part of the graph is imported at
+        ``input_size`` (a classifier top built for one fixed size would not take another)."""
+        layers = self.layer_names
+        graph = self._graph([1, input_size, input_size, self.input_channels], layers)
         return {name: tuple(graph.get_tensor_by_name(f"{name}:0").shape[1:]) for name in layers}
 
     def layer_function(self, layer: str):
         import tensorflow as tf
 
-        names = list(self.layer_shapes())
+        names = self.layer_names
         if layer not in names:
             raise unknown_layer(self.name, layer, names)
         spec = tf.TensorSpec([None, None, None, self.input_channels], tf.float32)

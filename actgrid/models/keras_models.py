@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.metadata
-import sys
 from functools import cached_property
 
+from actgrid.models import layer_cache
 from actgrid.models.base import FromFile, Model, unknown_layer
 from actgrid.models.files import ModelError, sha256
 
@@ -69,11 +69,11 @@ class KerasModel(Model):
     def describe(self, input_size: int):
         import numpy as np
 
-        layers = spatial_layers(self.network)
-        net = cut(self.network, [layer.output for layer in layers])
+        spatial = spatial_layers(self.network)
+        net = cut(self.network, [layer.output for layer in spatial])
         x = np.zeros((1, input_size, input_size, self.input_channels), np.float32)
         outputs = net(self._preprocessed(x), training=False)
-        return {layer.name: tuple(out.shape[1:]) for layer, out in zip(layers, outputs)}
+        return {layer.name: tuple(out.shape[1:]) for layer, out in zip(spatial, outputs)}
 
     def _preprocessed(self, x):
         return self.preprocess(x) if self.preprocess else x
@@ -109,9 +109,11 @@ class KerasApplication(KerasModel):
 
     @cached_property
     def weights_sha256(self) -> str:
-        if "tensorflow" in sys.modules:  # inside a job: the network is needed anyway
-            return values_sha256(self.network)
-        return self.table()["weights_sha256"]
+        """The weight values' checksum, as the layer table (computed with TF) records it."""
+        return layer_cache.table(self, self.input_size)["weights_sha256"]
+
+    def checksum_weights(self) -> str:
+        return values_sha256(self.network)
 
     @cached_property
     def network(self):

@@ -3,16 +3,18 @@
     python -m actgrid.models.layers --configfile config.yaml [--size 224]
     python -m actgrid.models.layers '{"type": "keras_application", "name": "ResNet50"}'
 
-``--json PATH`` writes the table for the layer cache instead (used by the Snakefile).
+``--json PATH`` computes the table in this process and writes it to PATH instead: the
+subprocess that fills the layer cache (``actgrid.models.layer_cache``).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
+
+from actgrid.models import ModelError, from_config, layer_cache
 
 
 def format_table(model, input_size: int) -> str:
@@ -31,12 +33,9 @@ def main(argv=None) -> int:
     parser.add_argument("model", nargs="?", help="a model config entry as JSON")
     parser.add_argument("--configfile", help="a workflow config; its model: entry is used")
     parser.add_argument("--size", type=int, help="input size (default: the config's)")
-    parser.add_argument("--json", help="write the cache table here instead of printing")
+    parser.add_argument("--json", help="compute the table here and write it to this file")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    importlib.import_module("tensorflow")  # loaded first: tables are computed in-process
-
-    from actgrid.models import ModelError, from_config
 
     if args.configfile:
         import yaml
@@ -49,7 +48,7 @@ def main(argv=None) -> int:
         model = from_config(cfg)
         size = args.size or model.input_size
         if args.json:
-            model.write_table(size, args.json)
+            layer_cache.fill(model, size, args.json)
         else:
             print(format_table(model, size))
     except ModelError as e:

@@ -6,9 +6,10 @@ import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
+
+from actgrid.files import atomic
 
 
 class ModelError(ValueError):
@@ -57,23 +58,20 @@ def local_file(cfg: dict) -> Path:
 
 
 def _download(url: str, target: Path, expected: str | None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+    """Fetch ``url`` to ``target`` (atomically) and check its checksum."""
+    with atomic(target) as tmp:
         try:
-            with urllib.request.urlopen(url, timeout=60) as response:
-                shutil.copyfileobj(response, tmp)
+            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
+                shutil.copyfileobj(response, out)
         except OSError as e:
-            os.unlink(tmp.name)
             raise ModelError(
                 f"model.url: could not download {url} ({e}). On a machine without internet, "
                 f"download it elsewhere and place it at {target}"
                 + (f" (sha256 {expected})" if expected else "")
                 + ", or set model.path to a local copy"
             ) from e
-    got = sha256(Path(tmp.name))
-    if expected and got != expected:
-        os.unlink(tmp.name)
-        raise ModelError(f"model.url: {url} has sha256 {got}, config says {expected}")
+        got = sha256(tmp)
+        if expected and got != expected:
+            raise ModelError(f"model.url: {url} has sha256 {got}, config says {expected}")
     if not expected:
         print(f"model.url: fetched {url}; pin it with sha256: {got}", file=sys.stderr)
-    os.replace(tmp.name, target)

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
+from actgrid import files
 from actgrid.models.files import ModelError, cache_dir
 
 
@@ -45,8 +45,4 @@ def fill(model, input_size: int, path) -> None:
         "weights_sha256": model.checksum_weights(),
         "layers": [[name, list(shape)] for name, shape in model.describe(input_size).items()],
     }
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f)
-    os.replace(tmp, path)
+    files.write_json(path, data)

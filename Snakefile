@@ -38,6 +38,7 @@ include: "rules/factorize.smk"
 include: "rules/render.smk"
 include: "rules/assemble.smk"
 include: "rules/view.smk"
+include: "rules/atlas.smk"
 include: "rules/list_layers.smk"
 
 
@@ -45,4 +46,5 @@ rule all:
     default_target: True
     input:
         all_grids(),
+        all_atlases(),
         all_indexes(),

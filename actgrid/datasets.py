@@ -6,7 +6,10 @@ import csv
 import glob
 from pathlib import Path
 
-RESERVED = "batches"  # results/<dataset>/batches/ holds the render batches
+# results/<dataset>/batches/ holds the render batches, results/<dataset>/atlas/ the atlases
+RESERVED = ("batches", "atlas")
+#: an image name: the Snakefile's wildcard constraint (a reserved folder is never an image)
+IMAGE_PATTERN = rf"(?!(?:{'|'.join(RESERVED)})(?:/|$))[^/]+"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
 
 
@@ -49,7 +52,10 @@ def list_images(name: str, spec: dict, base: str | Path = ".") -> dict[str, str]
                 f"dataset {name!r}: two images are named {stem!r} ({images[stem]} and {path}); "
                 "rename one or use a sample sheet with a 'name' column"
             )
-        if "/" in stem or stem.startswith(".") or stem == RESERVED:
-            raise DatasetError(f"dataset {name!r}: image name {stem!r} is not usable")
+        if "/" in stem or stem.startswith(".") or stem in RESERVED:
+            raise DatasetError(
+                f"dataset {name!r}: image name {stem!r} is not usable "
+                f"(hidden, or one of the workflow's folders {RESERVED})"
+            )
         images[stem] = str(path)
     return images

@@ -57,18 +57,21 @@ def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
     )
 
 
-def run(activations_path, out, k: int, negative: str, seed: int) -> None:
-    """Factorize an activations file into a groups file."""
-    acts, _, attrs = files.read_activations(activations_path)
-    flat = make_nonnegative(acts.reshape(-1, acts.shape[-1]), negative, str(activations_path))
-    weights, components, err, rel = factorize(flat, k, seed)
+def run(targets_path, out, k: int, negative: str, seed: int) -> None:
+    """Factorize the vectors of an activations file (a photo's cells) or a bins file (an
+    atlas's filled bins) into a groups file."""
+    targets, attrs = files.read_targets(targets_path)
+    flat = make_nonnegative(targets, negative, str(targets_path))
+    try:
+        weights, components, err, rel = factorize(flat, k, seed)
+    except FactorizeError as e:
+        raise FactorizeError(f"{targets_path}: {e}") from None
     attrs = dict(
         groups=k,
         negative=negative,
         seed=seed,
         reconstruction_error=err,
         relative_error=rel,
-        grid_shape=np.asarray(acts.shape[:2]),
         model_id=attrs["model_id"],
         layer=attrs["layer"],
     )

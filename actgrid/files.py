@@ -4,6 +4,9 @@
 |---|---|---|---|
 | ``activations.h5`` | a photo's activations at a layer and the image the model saw | ``write_activations`` | ``read_activations`` |
 | ``groups.h5`` | its NMF groups | ``write_groups`` | ``read_groups`` |
+| ``samples.h5`` | an atlas's sample of a dataset's activation vectors and where each came from | ``write_samples`` | ``read_samples`` |
+| ``layout.h5`` | their 2-D layout | ``write_layout`` | ``read_layout`` |
+| ``bins.h5`` | the atlas's bins: targets, counts, members, top patches | ``write_bins`` | ``read_bins`` |
 | ``shared.h5`` | a render batch's state after phase one | ``write_shared`` | ``read_shared`` |
 | ``shard{i}.h5`` | a render shard's tiles and per-cell figures, per photo | ``write_shard`` | ``read_shards``, ``read_group_spectra`` |
 | ``grid.png``, ``side_by_side.png`` | pictures | ``write_png`` | ``read_png`` |
@@ -30,6 +33,7 @@ from actgrid.metrics import CELL_FIGURES
 
 FORMAT_VERSION = 1
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
+SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
 ADAM_STATE = ("param", "m", "v", "t")
 
 
@@ -80,10 +84,11 @@ def read_png(path) -> np.ndarray:
 def write_h5(path, kind: str):
     """An HDF5 file of ``kind`` open for writing, atomically."""
     with atomic(path) as tmp, h5py.File(tmp, "w") as f:
+        yield f
+        # last: attributes copied from another file never change this one's kind
         f.attrs["actgrid_kind"] = kind
         f.attrs["actgrid_format"] = FORMAT_VERSION
         f.attrs["actgrid_version"] = __version__
-        yield f
 
 
 def open_h5(path, kind: str) -> h5py.File:
@@ -140,6 +145,98 @@ def read_groups(path) -> tuple[np.ndarray, np.ndarray]:
     """NMF group weights [cells, k] and components [k, C]."""
     with open_h5(path, GROUPS) as f:
         return read(f, "weights"), read(f, "components")
+
+
+def _strings(values) -> np.ndarray:
+    return np.asarray([str(v) for v in values], dtype=h5py.string_dtype())
+
+
+def _decoded(values: np.ndarray) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+# --- atlas files -----------------------------------------------------------------------------
+def write_samples(
+    out, vectors: np.ndarray, origin: np.ndarray, photos: list[str], sources: list[str], attrs
+) -> None:
+    """Sampled activation vectors [N, C]; ``origin`` [N, 3]: each one's photo (an index into
+    ``photos``, whose activations files are ``sources``), row and column."""
+    with write_h5(out, SAMPLES) as f:
+        f.create_dataset("vectors", data=vectors)
+        f.create_dataset("origin", data=origin.astype(np.int32))
+        f.create_dataset("photos", data=_strings(photos))
+        f.create_dataset("sources", data=_strings(sources))
+        f.attrs.update(attrs)
+
+
+def read_samples(path) -> dict:
+    """``vectors``, ``origin``, ``photos``, ``sources`` as ``write_samples`` took them, and
+    ``attrs``."""
+    with open_h5(path, SAMPLES) as f:
+        return {
+            "vectors": read(f, "vectors"),
+            "origin": read(f, "origin"),
+            "photos": _decoded(read(f, "photos")),
+            "sources": _decoded(read(f, "sources")),
+            "attrs": dict(f.attrs),
+        }
+
+
+def write_layout(out, coords: np.ndarray, attrs: dict) -> None:
+    """Each sample's place in the 2-D layout, [N, 2] (x, y)."""
+    with write_h5(out, LAYOUT) as f:
+        f.create_dataset("coords", data=coords.astype(np.float32))
+        f.attrs.update(attrs)
+
+
+def read_layout(path) -> np.ndarray:
+    with open_h5(path, LAYOUT) as f:
+        return read(f, "coords")
+
+
+BIN_ARRAYS = ("targets", "places", "counts", "bin_of", "patches", "patch_origin")
+
+
+def write_bins(out, arrays: dict, photos: list[str], attrs: dict) -> None:
+    """An atlas's bins. ``targets`` [B, C]: the mean of each filled bin's samples (the bins
+    rendered, row-major); ``places`` [B, 2] their row and column; ``counts`` [n, n] every bin's
+    samples; ``bin_of`` [N] each sample's bin (row·n + col); ``patches`` [B, top, P, P, 3] the
+    photo patches of each filled bin's samples nearest its target, ``patch_origin`` [B, top, 3]
+    theirs (photo index into ``photos``, row, col; -1 where a bin has fewer samples)."""
+    with write_h5(out, BINS) as f:
+        for name in BIN_ARRAYS:
+            f.create_dataset(name, data=arrays[name])
+        f.create_dataset("photos", data=_strings(photos))
+        f.attrs.update(attrs)
+
+
+def read_bins(path) -> dict:
+    """The arrays ``write_bins`` took, ``photos`` and ``attrs``."""
+    with open_h5(path, BINS) as f:
+        out = {name: read(f, name) for name in BIN_ARRAYS}
+        out["photos"] = _decoded(read(f, "photos"))
+        out["attrs"] = dict(f.attrs)
+    return out
+
+
+# --- what a render job renders ---------------------------------------------------------------
+def kind_of(path) -> str | None:
+    """An actgrid HDF5 file's kind, or None for anything else."""
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("actgrid_kind")
+    except OSError:
+        return None
+
+
+def read_targets(path) -> tuple[np.ndarray, dict]:
+    """The vectors a render job renders [N, C] and the file's attributes: an activations file's
+    cells (row-major) or a bins file's filled bins."""
+    if kind_of(path) == BINS:
+        bins = read_bins(path)
+        return bins["targets"], bins["attrs"]
+    acts, _, attrs = read_activations(path)
+    return acts.reshape(-1, acts.shape[-1]), attrs
 
 
 # --- render files ----------------------------------------------------------------------------

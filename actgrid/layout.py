@@ -5,6 +5,9 @@
         .../<groups>/<render>/grid.png, side_by_side.png, metrics.json, cells.tsv, viewer.html
     <results>/<dataset>/batches/<model>/<layer>/<groups>/<render>/<batch>/
         shared.h5, shards<n>/shard<i>.h5            (render jobs: several photos each)
+    <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
+        .../<groups>/groups.h5                      (shared method: NMF of the bins' targets)
+        .../<groups>/<render>/atlas.png, atlas.json, viewer.html, shards<n>/shard<i>.h5
     <results>/<dataset>/index.html, metrics.tsv
 
 The directory names come from ``actgrid.tags`` and ``actgrid.params``. The Snakefile builds
@@ -18,6 +21,7 @@ from actgrid import batches, datasets, tags
 from actgrid.params import RenderParams
 
 GRID_FILES = ("grid.png", "side_by_side.png", "metrics.json", "viewer.html")
+ATLAS_FILES = ("atlas.png", "atlas.json", "viewer.html")
 INDEX_FILES = ("index.html", "metrics.tsv")
 
 
@@ -41,7 +45,7 @@ def batch_dir(
     batch="{batch}",
 ):
     """A render batch's folder: its shared state and its shards."""
-    return f"{results}/{dataset}/{datasets.RESERVED}/{model}/{layer}/{groups}/{render}/{batch}"
+    return f"{results}/{dataset}/batches/{model}/{layer}/{groups}/{render}/{batch}"
 
 
 def shard_file(batch_folder, n="{n}", i="{i}"):
@@ -49,8 +53,19 @@ def shard_file(batch_folder, n="{n}", i="{i}"):
     return f"{batch_folder}/shards{n}/shard{i}.h5"
 
 
+def atlas_dir(results, dataset="{dataset}", model="{model}", layer="{layer}"):
+    """A dataset's atlas folder at one model and layer: its sample, layout and bins."""
+    return f"{results}/{dataset}/atlas/{model}/{layer}"
+
+
+def atlas_render_dir(results, groups="{groups}", render="{render}", **names):
+    """An atlas rendered by one method: its shards, picture, figures and viewer."""
+    return f"{atlas_dir(results, **names)}/{groups}/{render}"
+
+
 class Plan:
-    """The results a (validated) config asks for: its photos, render batches and grids.
+    """The results a (validated) config asks for: its photos, render batches, grids and
+    atlases.
 
     ``model_identity``: the configured model's name and weights checksum
     (``Model.identity``); ``base``: the folder relative dataset paths start from.
@@ -80,6 +95,7 @@ class Plan:
             for method in render["methods"]
         }
         self.n_shards = render["n_shards"]
+        self.atlas = config.get("atlas", {}).get("enabled", False)
 
     def grids(self, dataset: str | None = None) -> list[dict]:
         """The names of every grid (of one dataset): dataset, image, model, layer, groups,
@@ -102,6 +118,33 @@ class Plan:
 
     def grid_dirs(self, dataset: str | None = None) -> list[str]:
         return [render_dir(self.results, **names) for names in self.grids(dataset)]
+
+    def atlases(self, dataset: str | None = None) -> list[dict]:
+        """The names of every atlas (of one dataset): dataset, model, layer, groups, render."""
+        if not self.atlas:
+            return []
+        return [
+            {"dataset": name, "model": self.model_tag, "layer": layer, "groups": g, "render": p.tag}
+            for name in self.images
+            if dataset in (None, name)
+            for layer in self.layers
+            for g, p in self.methods.items()
+        ]
+
+    def atlas_dirs(self, dataset: str | None = None) -> list[str]:
+        return [atlas_render_dir(self.results, **names) for names in self.atlases(dataset)]
+
+    def atlas_sources(self, dataset: str, model: str, layer: str) -> dict[str, str]:
+        """Photo name -> its activations file, for every photo of an atlas's dataset."""
+        return {
+            image: f"{layer_dir(self.results, dataset, image, model, layer)}/activations.h5"
+            for image in self.images[dataset]
+        }
+
+    def atlas_shard_files(self, names: dict) -> list[str]:
+        """The shards that hold an atlas's tiles."""
+        folder = atlas_render_dir(self.results, **names)
+        return [shard_file(folder, self.n_shards, i) for i in range(self.n_shards)]
 
     def shard_files(self, names: dict) -> list[str]:
         """The shards that hold a grid's cells (its photo's render batch)."""

@@ -47,8 +47,9 @@ def target_figures(features, images: np.ndarray, targets: np.ndarray, cells: np.
     }
 
 
-def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int) -> np.ndarray:
-    """Each cell's own patch of the photo, ``size`` pixels centred on the cell, in [0, 1]."""
+def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int, cells=None) -> np.ndarray:
+    """Each cell's own patch of the photo (or those of ``cells``, row-major indices), ``size``
+    pixels centred on the cell, in [0, 1]."""
     h, w = image.shape[:2]
     rows, cols = grid_hw
     half = size // 2
@@ -56,11 +57,11 @@ def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int) -> np.
         image.astype(np.float32) / 255.0, [(size, size), (size, size), (0, 0)], "reflect"
     )
     patches = []
-    for r in range(rows):
-        for c in range(cols):
-            y = int(round((r + 0.5) * h / rows)) - half + size
-            x = int(round((c + 0.5) * w / cols)) - half + size
-            patches.append(padded[y : y + size, x : x + size])
+    for cell in range(rows * cols) if cells is None else cells:
+        r, c = divmod(int(cell), cols)
+        y = int(round((r + 0.5) * h / rows)) - half + size
+        x = int(round((c + 0.5) * w / cols)) - half + size
+        patches.append(padded[y : y + size, x : x + size])
     return np.stack(patches)
 
 

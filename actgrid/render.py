@@ -42,17 +42,18 @@ log = logging.getLogger("actgrid")
 
 @dataclass
 class Photo:
-    """One photo of a batch: its name, its activations and (shared method) its NMF groups."""
+    """One photo of a batch (or an atlas): its name, its targets file (``activations.h5`` or
+    an atlas's ``bins.h5``) and, for the shared method, its NMF groups."""
 
     name: str
-    activations: str
+    targets: str
     groups: str | None = None
 
 
 def photos(names: list[str], inputs) -> list[Photo]:
-    """A batch's photos from a job's names and its inputs ``activations`` (and ``groups``)."""
+    """A batch's photos from a job's names and its inputs ``targets`` (and ``groups``)."""
     groups = inputs.get("groups") or [None] * len(names)
-    return [Photo(*files) for files in zip(names, inputs["activations"], groups)]
+    return [Photo(*files) for files in zip(names, inputs["targets"], groups)]
 
 
 def cell_slices(n_cells: int, n_shards: int) -> list[np.ndarray]:
@@ -72,22 +73,34 @@ def _initial(n: int, size: int, seed: int, stream: int) -> np.ndarray:
     return init_spectra(np.random.default_rng([seed, stream]), n, size)
 
 
+def reference_patches(path, size: int) -> np.ndarray:
+    """What each target comes from, [N, size, size, 3] in [0, 1]: a photo's own patch around
+    each cell, or an atlas bin's most typical patch."""
+    if files.kind_of(path) == files.BINS:
+        patches = files.read_bins(path)["patches"][:, 0]
+        if patches.shape[1] != size:
+            raise ValueError(f"{path}: patches of {patches.shape[1]} px, tiles of {size}: rerun it")
+        return patches.astype(np.float32) / 255.0
+    acts, image, _ = files.read_activations(path)
+    return metrics.photo_patches(image, acts.shape[:2], size)
+
+
 def _load_batch(photos: list[Photo], model_cfg: dict):
-    """Each photo's targets [N, C] and activations file contents, and the model cut at the layer.
+    """Each photo's targets [N, C] and the model cut at the layer.
 
     All photos must come from the same model, input size and layer.
     """
-    loaded = [files.read_activations(photo.activations) for photo in photos]
-    first = loaded[0][2]
-    for photo, (_, _, attrs) in zip(photos, loaded):
+    loaded = [files.read_targets(photo.targets) for photo in photos]
+    first = loaded[0][1]
+    for photo, (_, attrs) in zip(photos, loaded):
         for key in ("model_id", "input_size", "layer"):
             if attrs[key] != first[key]:
                 raise ValueError(
-                    f"{photo.activations}: {key} {attrs[key]!r} differs from "
-                    f"{photos[0].activations}'s {first[key]!r}; a batch renders one layer"
+                    f"{photo.targets}: {key} {attrs[key]!r} differs from "
+                    f"{photos[0].targets}'s {first[key]!r}; a batch renders one layer"
                 )
-    targets = [acts.reshape(-1, acts.shape[-1]) for acts, _, _ in loaded]
-    return targets, loaded, extract.features_for(first, model_cfg)
+    targets = [t for t, _ in loaded]
+    return targets, extract.features_for(first, model_cfg)
 
 
 def _adam(p: RenderParams, *state):
@@ -203,7 +216,7 @@ def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunk
 
 def run_shared(photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
-    targets, _, features = _load_batch(photos, model_cfg)
+    targets, features = _load_batch(photos, model_cfg)
     state, trace = _shared_phase(photos, targets, features, p, chunks)
     files.write_shared(out, state, trace, dict(params=repr(p), **_device_attrs()))
 
@@ -223,7 +236,7 @@ def run_shard(
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
     """
-    all_targets, loaded, features = _load_batch(photos, model_cfg)
+    all_targets, features = _load_batch(photos, model_cfg)
     size, seed = p.tile_size, p.seed
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
     targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
@@ -281,10 +294,8 @@ def run_shard(
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
     results = {}
-    for photo, c, t, (acts, image, _), (tile, obj) in zip(
-        photos, cells, all_targets, loaded, per_photo
-    ):
-        patches = metrics.photo_patches(image, acts.shape[:2], size)[c]
+    for photo, c, t, (tile, obj) in zip(photos, cells, all_targets, per_photo):
+        patches = reference_patches(photo.targets, size)[c]
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
         for suffix, images in (("", tile), ("_photo", patches)):
             for name, values in metrics.target_figures(features, images, t, c).items():

@@ -26,12 +26,14 @@ TOP_CHANNELS = 6
 THUMBNAIL = 160
 
 
-def png_uri(image: np.ndarray | Image.Image) -> str:
-    """A PNG data URI of an RGB uint8 array or a Pillow image."""
+def png_uri(image: np.ndarray | Image.Image, fmt: str = "png") -> str:
+    """A data URI of an RGB uint8 array or a Pillow image: PNG, or ``fmt="jpeg"`` (quality
+    90, for photo patches)."""
     image = image if isinstance(image, Image.Image) else Image.fromarray(image)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    options = {"optimize": True} if fmt == "png" else {"quality": 90}
+    image.save(buffer, format=fmt.upper(), **options)
+    return f"data:image/{fmt};base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[float]]]:
@@ -116,6 +118,28 @@ def write_viewer(out, data: dict) -> None:
     files.write_text(out, page("viewer.html", data))
 
 
+def atlas_viewer_data(atlas_png, atlas_json, bins_path) -> dict:
+    """Everything an atlas's viewer shows: the picture, its figures, each filled bin's count,
+    figures and patches (one sheet: a row per bin, a column per patch)."""
+    report = files.read_json(atlas_json)
+    patches = files.read_bins(bins_path)["patches"]
+    b, top, size = patches.shape[:3]
+    sheet = patches.transpose(0, 2, 1, 3, 4).reshape(b * size, top * size, 3)
+    names = {k: report[k] for k in ("dataset", "model", "layer", "groups")}
+    return {
+        "title": f"atlas · {report['dataset']} · {report['layer']} · {tags.method_name(report['groups'])}",
+        "names": names,
+        "atlas": report,
+        "atlasImage": png_uri(files.read_png(atlas_png)),
+        "patchSheet": png_uri(sheet, "jpeg"),
+        "patchSize": int(size),
+    }
+
+
+def write_atlas_viewer(out, data: dict) -> None:
+    files.write_text(out, page("atlas.html", data))
+
+
 def thumbnail(grid_png) -> str:
     image = Image.open(grid_png).convert("RGB")
     image.thumbnail((THUMBNAIL, THUMBNAIL), Image.LANCZOS)
@@ -173,11 +197,37 @@ def index_rows(dataset_dir, viewers) -> list[dict]:
     return rows
 
 
-def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv) -> None:
-    """The dataset's index page (a card per grid, linking its viewer) and metrics.tsv."""
+def atlas_cards(dataset_dir, atlas_viewers) -> list[dict]:
+    """One card per atlas of a dataset: what it shows, its thumbnail, its viewer's path."""
+    cards = []
+    for viewer in atlas_viewers:
+        folder = Path(viewer).parent
+        report = files.read_json(folder / "atlas.json")
+        cards.append(
+            {
+                "what": f"{report['layer']} · {tags.method_name(report['groups'])} · "
+                f"{folder.name}",
+                "figures": f"{report['bins_filled']} bins · {report['samples']} vectors · "
+                f"faithfulness {figure(report, ('faithfulness', 'mean'), 3)}",
+                "viewer": "/".join(quote(part) for part in folder.relative_to(dataset_dir).parts)
+                + "/viewer.html",
+                "thumbnail": thumbnail(folder / "atlas.png"),
+            }
+        )
+    return cards
+
+
+def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv, atlases=()) -> None:
+    """The dataset's index page (a card per atlas and per grid, linking its viewer) and
+    metrics.tsv (the grids' figures)."""
     rows = index_rows(dataset_dir, viewers)
     columns = NAME_COLUMNS + list(FIGURES)
-    data = {"title": f"actgrid · {dataset}", "rows": rows, "figures": list(FIGURES)}
+    data = {
+        "title": f"actgrid · {dataset}",
+        "rows": rows,
+        "figures": list(FIGURES),
+        "atlases": atlas_cards(dataset_dir, atlases),
+    }
     files.write_text(out_html, page("index.html", data))
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
     files.write_text(out_tsv, "\n".join(lines) + "\n")

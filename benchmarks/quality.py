@@ -92,7 +92,7 @@ def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
             cells=str(folder / "cells.tsv"),
         )
         report = assemble.assemble(
-            photo.activations,
+            photo.targets,
             [shard],
             photo.name,
             out,

@@ -1,19 +1,22 @@
 import json
 import os
 
-from actgrid import devices, files, layout, tags
+from actgrid import atlas, datasets, devices, files, layout, tags
 from actgrid.params import TAG_PATTERN, RenderParams
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
 
 RESULTS = config["results"]
 RENDER = config["render"]
+ATLAS = config["atlas"]
 MODEL = from_config(config["model"])
 PLAN = layout.Plan(config, MODEL.identity)
 # File patterns, the names left as wildcards (actgrid/layout.py).
 LAYER_DIR = layout.layer_dir(RESULTS)
 RENDER_DIR = layout.render_dir(RESULTS)
 BATCH_DIR = layout.batch_dir(RESULTS)
+ATLAS_DIR = layout.atlas_dir(RESULTS)
+ATLAS_RENDER_DIR = layout.atlas_render_dir(RESULTS)
 
 
 def plan_gpus():
@@ -37,7 +40,7 @@ plan_gpus()
 
 wildcard_constraints:
     dataset=r"[^/]+",
-    image=r"[^/]+",
+    image=datasets.IMAGE_PATTERN,
     model=r"[^/]+",
     layer=r"[^/]+",
     groups=tags.GROUPS_PATTERN,
@@ -79,16 +82,20 @@ def all_grids():
     return [f"{d}/{name}" for d in PLAN.grid_dirs() for name in layout.GRID_FILES]
 
 
+def all_atlases():
+    return [f"{d}/{name}" for d in PLAN.atlas_dirs() for name in layout.ATLAS_FILES]
+
+
 def dataset_grids(wildcards):
-    """Every grid of one dataset: its viewer, picture and metrics (the index page's inputs)."""
+    """Every grid and atlas of one dataset: viewers, pictures and figures (the index page's
+    inputs)."""
     dirs = PLAN.grid_dirs(wildcards.dataset)
+    atlas_dirs = PLAN.atlas_dirs(wildcards.dataset)
     return {
-        name: [f"{d}/{file}" for d in dirs]
-        for name, file in (
-            ("viewers", "viewer.html"),
-            ("grids", "grid.png"),
-            ("metrics", "metrics.json"),
-        )
+        "viewers": [f"{d}/viewer.html" for d in dirs],
+        "grids": [f"{d}/grid.png" for d in dirs],
+        "metrics": [f"{d}/metrics.json" for d in dirs],
+        "atlases": [f"{d}/{name}" for d in atlas_dirs for name in layout.ATLAS_FILES],
     }
 
 
@@ -134,7 +141,7 @@ def batch_inputs(wildcards):
         LAYER_DIR.format(**{**dict(wildcards.items()), "image": image})
         for image in batch_images(wildcards)
     ]
-    inputs = {"activations": [f"{d}/activations.h5" for d in layer_dirs]}
+    inputs = {"targets": [f"{d}/activations.h5" for d in layer_dirs]}
     if tags.has_groups(wildcards.groups):
         inputs["groups"] = [f"{d}/{wildcards.groups}/groups.h5" for d in layer_dirs]
     return inputs
@@ -180,6 +187,53 @@ def viewer_inputs(wildcards):
 def viewer_params(wildcards):
     names = {k: wildcards[k] for k in ("dataset", "image", "model", "layer")}
     return {**names, "groups": wildcards.groups, "render": render_params(wildcards)}
+
+
+def atlas_sources(wildcards):
+    """The activations of every photo of an atlas's dataset."""
+    sources = PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
+    return {"activations": list(sources.values())}
+
+
+def atlas_sample_params(wildcards):
+    """The sample's size and seed, and the dataset's photos in the order of their inputs."""
+    sources = PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
+    return {
+        "samples_per_photo": ATLAS["samples_per_photo"],
+        "seed": ATLAS["seed"],
+        "photos": list(sources),
+    }
+
+
+def atlas_render_inputs(wildcards):
+    """An atlas's targets (its bins) and, for the shared method, their NMF groups."""
+    folder = ATLAS_DIR.format(**dict(wildcards.items()))
+    inputs = {"targets": [f"{folder}/bins.h5"]}
+    if tags.has_groups(wildcards.groups):
+        inputs["groups"] = [f"{folder}/{wildcards.groups}/groups.h5"]
+    return inputs
+
+
+def atlas_shard_inputs(wildcards):
+    """An atlas shard's inputs; with more than one shard, the shared job's file."""
+    inputs = atlas_render_inputs(wildcards)
+    if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
+        inputs["shared"] = f"{ATLAS_RENDER_DIR.format(**dict(wildcards.items()))}/shared.h5"
+    return inputs
+
+
+def atlas_shard_files(wildcards):
+    return PLAN.atlas_shard_files(dict(wildcards.items()))
+
+
+def atlas_params(wildcards):
+    names = {k: wildcards[k] for k in ("dataset", "model", "layer", "groups")}
+    return {
+        **names,
+        "crop": config["assemble"]["crop"],
+        "size_by_count": ATLAS["size_by_count"],
+        "render": render_params(wildcards),
+    }
 
 
 def layer_table():

@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +33,28 @@ def tiny_run(tmp_path_factory):
     snakemake(workdir)
     layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
     return workdir, layer
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright; CI (ACTGRID_REQUIRE_BROWSER=1) fails without it."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        message = "the viewer tests need Chromium: apt-get install chromium"
+        if os.environ.get("ACTGRID_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    """Where screenshots go: $ACTGRID_SCREENSHOTS or a temporary folder. Look at them."""
+    folder = Path(os.environ.get("ACTGRID_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

@@ -4,57 +4,17 @@ Screenshots go to $ACTGRID_SCREENSHOTS (or a temporary folder): look at them.
 """
 
 import json
-import os
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from workflow_helpers import snakemake
+from workflow_helpers import open_page, snakemake
 
 from actgrid import files, viewer
 from actgrid.params import RenderParams
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's Chromium driven by Playwright; CI (ACTGRID_REQUIRE_BROWSER=1) fails without it."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not exe:
-        message = "the viewer tests need Chromium: apt-get install chromium"
-        if os.environ.get("ACTGRID_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    folder = Path(os.environ.get("ACTGRID_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def open_page(browser, path):
-    """A page showing ``path``; the list it returns collects script errors and web requests."""
-    page = browser.new_page(viewport={"width": 1100, "height": 800})
-    problems = []
-    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-    page.on(
-        "request",
-        lambda r: r.url.startswith(("file:", "data:")) or problems.append(f"request: {r.url}"),
-    )
-    page.goto(Path(path).as_uri())
-    return page, problems
 
 
 def render_dir(layer: Path, groups: str) -> Path:

@@ -74,12 +74,12 @@ def snakemake(workdir: Path, *args, env=None, check=True, timeout=900):
 
 
 def job_counts(log: str) -> dict[str, int]:
-    """Rule -> number of jobs, from the 'Job stats' table Snakemake prints (all rules but 'all')."""
+    """Rule -> number of jobs, from the "Job stats" table Snakemake prints (target rules left out)."""
     if "Job stats:" not in log:
         return {}
     table = log.split("Job stats:", 1)[1].split("total", 1)[0]
     rows = re.findall(r"^(\w+)\s+(\d+)\s*$", table, flags=re.M)
-    return {rule: int(n) for rule, n in rows if rule not in ("job", "all")}
+    return {rule: int(n) for rule, n in rows if rule not in ("job", "all", "atlases")}
 
 
 def planned(workdir: Path, *args) -> dict[str, int]:
@@ -96,3 +96,18 @@ def changed(section: str, key: str, value, base: dict = TINY) -> dict:
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def open_page(browser, path):
+    """A page showing ``path`` in the browser; the list it returns collects script errors and
+    web requests (a page must need nothing but itself)."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    problems = []
+    page.on("pageerror", lambda e: problems.append(f"error: {e}"))
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on(
+        "request",
+        lambda r: r.url.startswith(("file:", "data:")) or problems.append(f"request: {r.url}"),
+    )
+    page.goto(Path(path).as_uri())
+    return page, problems

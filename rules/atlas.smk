@@ -1,0 +1,139 @@
+# The activation atlas of each dataset (actgrid/atlas.py, docs/atlas.md): sample -> layout ->
+# bins, then the bins' targets through the render shards like a photo's cells.
+
+
+rule atlas_sample:
+    """Activation vectors from every photo of a dataset, and where each came from."""
+    input:
+        unpack(atlas_sources),
+    output:
+        f"{ATLAS_DIR}/samples.h5",
+    log:
+        f"{ATLAS_DIR}/logs/sample.log",
+    benchmark:
+        f"{ATLAS_DIR}/benchmarks/sample.tsv"
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg=atlas_sample_params,
+    script:
+        "../scripts/atlas_sample.py"
+
+
+rule atlas_layout:
+    """The sample's 2-D layout (UMAP, cosine distance)."""
+    input:
+        f"{ATLAS_DIR}/samples.h5",
+    output:
+        f"{ATLAS_DIR}/layout.h5",
+    log:
+        f"{ATLAS_DIR}/logs/layout.log",
+    benchmark:
+        f"{ATLAS_DIR}/benchmarks/layout.tsv"
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed")},
+    script:
+        "../scripts/atlas_layout.py"
+
+
+rule atlas_bins:
+    """An n×n grid over the layout: each full enough bin's mean vector, counts, patches."""
+    input:
+        samples=f"{ATLAS_DIR}/samples.h5",
+        layout=f"{ATLAS_DIR}/layout.h5",
+    output:
+        f"{ATLAS_DIR}/bins.h5",
+    log:
+        f"{ATLAS_DIR}/logs/bins.log",
+    benchmark:
+        f"{ATLAS_DIR}/benchmarks/bins.tsv"
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg={
+            **{k: ATLAS[k] for k in ("grid_size", "min_count", "top_patches")},
+            "patch_size": RENDER["tile_size"],
+        },
+    script:
+        "../scripts/atlas_bins.py"
+
+
+use rule factorize as atlas_factorize with:
+    input:
+        f"{ATLAS_DIR}/bins.h5",
+    output:
+        f"{ATLAS_DIR}/{{groups}}/groups.h5",
+    log:
+        f"{ATLAS_DIR}/{{groups}}/logs/factorize.log",
+    benchmark:
+        f"{ATLAS_DIR}/{{groups}}/benchmarks/factorize.tsv"
+
+
+use rule render_shared as atlas_render_shared with:
+    input:
+        unpack(atlas_render_inputs),
+    output:
+        f"{ATLAS_RENDER_DIR}/shared.h5",
+    log:
+        f"{ATLAS_RENDER_DIR}/logs/shared.log",
+    benchmark:
+        f"{ATLAS_RENDER_DIR}/benchmarks/shared.tsv"
+    params:
+        cfg=lambda w: {"render": render_params(w), "images": [atlas.NAME]},
+
+
+use rule render_shard as atlas_render_shard with:
+    input:
+        unpack(atlas_shard_inputs),
+    output:
+        layout.shard_file(ATLAS_RENDER_DIR),
+    log:
+        f"{ATLAS_RENDER_DIR}/shards{{n}}/logs/shard{{i}}.log",
+    benchmark:
+        f"{ATLAS_RENDER_DIR}/shards{{n}}/benchmarks/shard{{i}}.tsv"
+    params:
+        cfg=lambda w: {
+            "render": render_params(w),
+            "images": [atlas.NAME],
+            "shard": int(w.i),
+            "n_shards": int(w.n),
+        },
+
+
+rule atlas:
+    """Place each bin's tile: atlas.png, atlas.json (per-bin figures) and the atlas's viewer."""
+    input:
+        bins=f"{ATLAS_DIR}/bins.h5",
+        shards=atlas_shard_files,
+    output:
+        atlas=report(
+            f"{ATLAS_RENDER_DIR}/atlas.png",
+            caption="../report/atlas.rst",
+            category="{dataset}",
+            subcategory="atlas",
+            labels=figure_labels("atlas"),
+        ),
+        metrics=f"{ATLAS_RENDER_DIR}/atlas.json",
+        viewer=f"{ATLAS_RENDER_DIR}/viewer.html",
+    log:
+        f"{ATLAS_RENDER_DIR}/logs/atlas.log",
+    benchmark:
+        f"{ATLAS_RENDER_DIR}/benchmarks/atlas.tsv"
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg=atlas_params,
+    script:
+        "../scripts/atlas.py"
+
+
+rule atlases:
+    """Every dataset's atlas (with atlas.enabled): snakemake atlases."""
+    input:
+        all_atlases(),

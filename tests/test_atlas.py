@@ -1,0 +1,207 @@
+"""The activation atlas: its stages on their own, and the real workflow's atlas of two photos,
+its files, its viewer in headless Chromium, the index's link and what adding a photo reruns."""
+
+import copy
+
+import h5py
+import numpy as np
+import pytest
+from PIL import Image
+from workflow_helpers import (
+    TINY,
+    add_image,
+    make_workdir,
+    open_page,
+    planned,
+    snakemake,
+    write_config,
+)
+
+from actgrid import atlas, files
+
+ATLAS = {"enabled": True, "grid_size": 4, "min_count": 3, "top_patches": 3}
+CONFIG = {**copy.deepcopy(TINY), "atlas": ATLAS}
+# every atlas stage of the tiny config (shared method, two shards)
+ATLAS_JOBS = {
+    "atlas_sample": 1,
+    "atlas_layout": 1,
+    "atlas_bins": 1,
+    "atlas_factorize": 1,
+    "atlas_render_shared": 1,
+    "atlas_render_shard": 2,
+    "atlas": 1,
+}
+
+
+def _activations(path, name, rows=3, cols=4, channels=5, seed=0):
+    acts = np.random.default_rng(seed).random((rows, cols, channels), np.float32)
+    attrs = dict(model="m", model_id="m-1", layer="l", input_size=32, resize="stretch")
+    files.write_activations(path, acts, np.zeros((32, 32, 3), np.uint8), attrs)
+    return acts
+
+
+def test_sample_keeps_each_photos_draw_when_photos_are_added(tmp_path):
+    sources = {n: str(tmp_path / f"{n}.h5") for n in ("a", "b", "c")}
+    acts = {n: _activations(p, n, seed=i) for i, (n, p) in enumerate(sources.items())}
+    atlas.sample({n: sources[n] for n in ("a", "c")}, tmp_path / "two.h5", 5, seed=0)
+    atlas.sample(sources, tmp_path / "three.h5", 5, seed=0)
+    two, three = files.read_samples(tmp_path / "two.h5"), files.read_samples(tmp_path / "three.h5")
+    assert two["photos"] == ["a", "c"] and three["photos"] == ["a", "b", "c"]
+    assert len(three["vectors"]) == 15
+    for photo in ("a", "c"):
+        mine = [two["origin"][:, 0] == two["photos"].index(photo)]
+        theirs = [three["origin"][:, 0] == three["photos"].index(photo)]
+        assert np.array_equal(
+            two["origin"][tuple(mine)][:, 1:], three["origin"][tuple(theirs)][:, 1:]
+        )
+    # each vector is the activation at its origin
+    for vector, (photo, row, col) in zip(three["vectors"], three["origin"]):
+        assert np.array_equal(vector, acts[three["photos"][photo]][row, col])
+    atlas.sample(sources, tmp_path / "all.h5", None, seed=0)
+    assert len(files.read_samples(tmp_path / "all.h5")["vectors"]) == 36
+
+
+def test_sample_refuses_photos_of_another_layer(tmp_path):
+    _activations(tmp_path / "a.h5", "a")
+    acts = np.ones((2, 2, 5), np.float32)
+    attrs = dict(model="m", model_id="m-1", layer="other", input_size=32, resize="stretch")
+    files.write_activations(tmp_path / "b.h5", acts, np.zeros((32, 32, 3), np.uint8), attrs)
+    sources = {"a": str(tmp_path / "a.h5"), "b": str(tmp_path / "b.h5")}
+    with pytest.raises(ValueError, match="b.h5: layer 'other'"):
+        atlas.sample(sources, tmp_path / "s.h5", None, 0)
+
+
+def test_bins_are_the_means_of_their_vectors_above_the_minimum_count():
+    rng = np.random.default_rng(1)
+    coords = rng.random((200, 2)) * [4, 2] - 1
+    vectors = rng.random((200, 7))
+    bin_of = atlas.bin_places(coords, 5)
+    filled, targets, counts = atlas.bin_targets(vectors, bin_of, 5, min_count=9)
+    assert counts.sum() == 200 and 0 < len(filled) < 25
+    for b in range(25):
+        members = vectors[bin_of == b]
+        if b in filled:
+            assert len(members) >= 9
+            np.testing.assert_allclose(targets[list(filled).index(b)], members.mean(0), rtol=1e-6)
+        else:
+            assert len(members) < 9
+    # the extremes land in the corner bins: x picks the column, y the row
+    assert bin_of[coords[:, 0].argmin()] % 5 == 0 and bin_of[coords[:, 1].argmax()] // 5 == 4
+
+
+@pytest.fixture(scope="module")
+def atlas_run(tmp_path_factory):
+    """The real workflow with the atlas on, two photos at 96 px: (workdir, atlas folder)."""
+    workdir = make_workdir(tmp_path_factory.mktemp("atlas"))
+    write_config(workdir, CONFIG)
+    snakemake(workdir)
+    (folder,) = (workdir / "results/tiny/atlas").glob("*/block10_dw_relu")
+    return workdir, folder
+
+
+def test_atlas_bins_hold_the_means_of_their_samples(atlas_run):
+    """Read independently with h5py: the layout's points binned here, each rendered bin's
+    target the mean of its vectors, bins below the minimum count neither rendered nor drawn."""
+    workdir, folder = atlas_run
+    with h5py.File(folder / "samples.h5") as f:
+        vectors, origin = f["vectors"][()], f["origin"][()]
+    with h5py.File(folder / "layout.h5") as f:
+        coords = f["coords"][()]
+    with h5py.File(folder / "bins.h5") as f:
+        targets, places, counts = f["targets"][()], f["places"][()], f["counts"][()]
+        patches, patch_origin = f["patches"][()], f["patch_origin"][()]
+    assert len(vectors) == 2 * 36 and set(origin[:, 0]) == {0, 1}  # every 6×6 cell of 2 photos
+    n = ATLAS["grid_size"]
+    x, y = ((coords - coords.min(0)) / (coords.max(0) - coords.min(0)) * n).T
+    col, row = np.minimum(x.astype(int), n - 1), np.minimum(y.astype(int), n - 1)
+    for r in range(n):
+        for c in range(n):
+            members = vectors[(row == r) & (col == c)]
+            assert counts[r, c] == len(members)
+            rendered = np.flatnonzero((places[:, 0] == r) & (places[:, 1] == c))
+            if len(members) < ATLAS["min_count"]:
+                assert len(rendered) == 0
+            else:
+                np.testing.assert_allclose(targets[rendered[0]], members.mean(0), rtol=1e-5)
+    assert len(targets) == (counts >= ATLAS["min_count"]).sum()
+    assert patches.shape[1:] == (3, 24, 24, 3) and (patch_origin[:, 0, 0] >= 0).all()
+
+    (render,) = (folder / "nmf3").glob("W24_*")
+    report = files.read_json(render / "atlas.json")
+    assert report["bins_filled"] == len(targets) and report["samples"] == 72
+    assert [[b["row"], b["col"]] for b in report["bins"]] == places.tolist()
+    assert all(-1 <= b["faithfulness"] <= 1 for b in report["bins"])
+    picture = np.asarray(Image.open(render / "atlas.png").convert("RGB"))
+    side = report["tile_size"]
+    assert picture.shape == (n * side, n * side, 3)
+    for r in range(n):
+        for c in range(n):
+            tile = picture[r * side : (r + 1) * side, c * side : (c + 1) * side]
+            assert (tile == 255).all() == (counts[r, c] < ATLAS["min_count"])
+
+
+def test_atlas_viewer_shows_a_bins_count_and_patches(atlas_run, browser, shots):
+    workdir, folder = atlas_run
+    (render,) = (folder / "nmf3").glob("W24_*")
+    report = files.read_json(render / "atlas.json")
+    page, problems = open_page(browser, render / "viewer.html")
+    box = page.locator("#atlas-wrap").bounding_box()
+    n = report["grid"]
+    for b in report["bins"][:3]:
+        page.mouse.move(
+            box["x"] + (b["col"] + 0.5) * box["width"] / n,
+            box["y"] + (b["row"] + 0.5) * box["height"] / n,
+        )
+        assert page.locator("#detail").get_attribute("data-bin") == f"{b['row']},{b['col']}"
+        assert page.locator("#d-count").inner_text() == str(b["count"])
+        assert page.locator("#d-faith").inner_text() == f"{b['faithfulness']:.3f}"
+        captions = page.locator("#d-patches .patch div").all_inner_texts()
+        assert captions == [f"{p['photo']} · row {p['row']}, col {p['col']}" for p in b["patches"]]
+        # the patch drawn is the one cut from the photo (JPEG, so close rather than equal)
+        drawn = page.evaluate(
+            "() => Array.from(document.querySelector('#d-patches canvas').getContext('2d')"
+            ".getImageData(0, 0, 24, 24).data)"
+        )
+        with h5py.File(folder / "bins.h5") as f:
+            index = report["bins"].index(b)
+            patch = f["patches"][index, 0].astype(float)
+        drawn = np.asarray(drawn, float).reshape(24, 24, 4)[..., :3]
+        assert np.abs(drawn - patch).mean() < 8
+    page.screenshot(path=str(shots / "atlas_viewer.png"))
+    empty = np.argwhere(np.asarray(report["counts"]) < ATLAS["min_count"])
+    if len(empty):
+        r, c = empty[0]
+        page.mouse.move(
+            box["x"] + (c + 0.5) * box["width"] / n, box["y"] + (r + 0.5) * box["height"] / n
+        )
+        assert "empty" in page.locator("#d-where").inner_text()
+        assert page.locator("#d-patches .patch").count() == 0
+    assert problems == []
+    page.close()
+
+
+def test_index_links_the_atlas(atlas_run, browser):
+    workdir, _ = atlas_run
+    page, problems = open_page(browser, workdir / "results/tiny/index.html")
+    link = page.locator("#atlas-cards a.card")
+    assert link.count() == 1
+    target = (workdir / "results/tiny" / link.get_attribute("href")).resolve()
+    assert target.name == "viewer.html" and (target.parent / "atlas.png").exists()
+    assert "bins" in link.inner_text() and problems == []
+    page.close()
+
+
+def test_changed_bins_rerun_from_bins_on_and_a_new_photo_from_sampling_on(atlas_run):
+    workdir, _ = atlas_run
+    assert planned(workdir, "atlases") == {}
+    write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "min_count": 2}})
+    assert planned(workdir, "atlases") == {
+        k: v for k, v in ATLAS_JOBS.items() if k not in ("atlas_sample", "atlas_layout")
+    }
+    write_config(workdir, CONFIG)
+    add_image(workdir, "astronaut")
+    try:  # the new photo's extraction alone, then every atlas stage
+        assert planned(workdir, "atlases") == {"extract": 1, **ATLAS_JOBS}
+    finally:
+        (workdir / "images/astronaut.png").unlink()
+    assert planned(workdir, "atlases") == {}

@@ -7,12 +7,14 @@
 3. ``bins``: an n×n grid over the layout; each bin with at least ``min_count`` samples gets
    their mean as its target; its samples nearest that target give its photo patches.
 4. The bins' targets go through the render shards like a photo's cells (``render.Photo``
-   named ``atlas``); ``assemble`` places each tile at its bin: ``atlas.png`` and ``atlas.json``.
+   named ``atlas``); ``assemble`` places each tile at its bin: ``atlas.png``, the same with
+   each bin's most typical photo patch, ``patches.png``, and ``atlas.json``.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import zlib
 
 import numpy as np
@@ -60,6 +62,9 @@ def sample(sources: dict[str, str], out, per_photo: int | None, seed: int) -> No
 def embed(vectors: np.ndarray, neighbors: int, min_dist: float, seed: int) -> np.ndarray:
     """UMAP of the vectors by cosine distance, [N, 2]; seeded, so the same sample gives the
     same layout."""
+    # umap-learn's package imports TensorFlow for ParametricUMAP where it is installed (3 s and
+    # 0.5 GB on 2 cores, benchmarks/atlas.py): this layout does not need it
+    sys.modules.setdefault("umap.parametric_umap", None)
     import umap
 
     if len(vectors) < 4:
@@ -104,8 +109,11 @@ def nearest_members(vectors, bin_of, filled, targets, top: int) -> np.ndarray:
     """For each filled bin, its ``top`` samples by cosine to its target, nearest first
     ([B, top], -1 where a bin has fewer)."""
     out = np.full((len(filled), top), -1, np.int64)
-    for i, (b, target) in enumerate(zip(filled, targets)):
-        members = np.flatnonzero(bin_of == b)
+    order = np.argsort(bin_of, kind="stable")  # the samples grouped by bin
+    starts = np.searchsorted(bin_of[order], filled)
+    ends = np.searchsorted(bin_of[order], filled, side="right")
+    for i, (start, end, target) in enumerate(zip(starts, ends, targets)):
+        members = order[start:end]
         cos = metrics.unit_rows(vectors[members]) @ metrics.unit_rows(target[None])[0]
         best = members[np.argsort(-cos, kind="stable")[:top]]
         out[i, : len(best)] = best
@@ -176,7 +184,8 @@ def place_tiles(tiles: np.ndarray, places: np.ndarray, n: int, scale=None) -> np
 
 
 def assemble(bins_path, shard_paths, out, p: dict) -> dict:
-    """Place each bin's tile in ``atlas.png`` (``out.atlas``) and write ``atlas.json``
+    """Place each bin's tile in ``atlas.png`` (``out.atlas``) and its most typical photo patch
+    in ``patches.png`` (``out.patches``, the same places), and write ``atlas.json``
     (``out.metrics``): the atlas's figures and each filled bin's count, figures and patches.
 
     ``p``: ``crop``, ``size_by_count`` and the names and render parameters to record.
@@ -193,6 +202,8 @@ def assemble(bins_path, shard_paths, out, p: dict) -> dict:
     scale = np.sqrt(counts / counts.max()) if p["size_by_count"] else None
     tiles = grid.crop_tiles(cells["tiles"], p["crop"])
     files.write_png(out.atlas, grid.to_uint8(place_tiles(tiles, b["places"], n, scale)))
+    typical = grid.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, p["crop"])
+    files.write_png(out.patches, grid.to_uint8(place_tiles(typical, b["places"], n, scale)))
     photos = b["photos"]
     report = {
         **{k: p[k] for k in ("dataset", "model", "layer", "groups")},

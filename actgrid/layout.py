@@ -7,7 +7,7 @@
         shared.h5, shards<n>/shard<i>.h5            (render jobs: several photos each)
     <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
         .../<groups>/groups.h5                      (shared method: NMF of the bins' targets)
-        .../<groups>/<render>/atlas.png, atlas.json, viewer.html, shards<n>/shard<i>.h5
+        .../<groups>/<render>/atlas.png, patches.png, atlas.json, viewer.html, shards<n>/...
     <results>/<dataset>/index.html, metrics.tsv
 
 The directory names come from ``actgrid.tags`` and ``actgrid.params``. The Snakefile builds
@@ -21,7 +21,7 @@ from actgrid import batches, datasets, tags
 from actgrid.params import RenderParams
 
 GRID_FILES = ("grid.png", "side_by_side.png", "metrics.json", "viewer.html")
-ATLAS_FILES = ("atlas.png", "atlas.json", "viewer.html")
+ATLAS_FILES = ("atlas.png", "patches.png", "atlas.json", "viewer.html")
 INDEX_FILES = ("index.html", "metrics.tsv")
 
 

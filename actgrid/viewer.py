@@ -118,19 +118,20 @@ def write_viewer(out, data: dict) -> None:
     files.write_text(out, page("viewer.html", data))
 
 
-def atlas_viewer_data(atlas_png, atlas_json, bins_path) -> dict:
-    """Everything an atlas's viewer shows: the picture, its figures, each filled bin's count,
-    figures and patches (one sheet: a row per bin, a column per patch)."""
-    report = files.read_json(atlas_json)
+def atlas_viewer_data(pictures, bins_path) -> dict:
+    """Everything an atlas's viewer shows, from its files (``pictures``: ``atlas``,
+    ``patches``, ``metrics``) and its bins: the two pictures, the figures, each filled bin's
+    count, figures and patches (one sheet: a row per bin, a column per patch)."""
+    report = files.read_json(pictures.metrics)
     patches = files.read_bins(bins_path)["patches"]
     b, top, size = patches.shape[:3]
     sheet = patches.transpose(0, 2, 1, 3, 4).reshape(b * size, top * size, 3)
-    names = {k: report[k] for k in ("dataset", "model", "layer", "groups")}
+    method = tags.method_name(report["groups"])
     return {
-        "title": f"atlas · {report['dataset']} · {report['layer']} · {tags.method_name(report['groups'])}",
-        "names": names,
+        "title": f"atlas · {report['dataset']} · {report['layer']} · {method}",
         "atlas": report,
-        "atlasImage": png_uri(files.read_png(atlas_png)),
+        "atlasImage": png_uri(files.read_png(pictures.atlas)),
+        "patchesImage": png_uri(files.read_png(pictures.patches), "jpeg"),
         "patchSheet": png_uri(sheet, "jpeg"),
         "patchSize": int(size),
     }

@@ -106,7 +106,8 @@ use rule render_shard as atlas_render_shard with:
 
 
 rule atlas:
-    """Place each bin's tile: atlas.png, atlas.json (per-bin figures) and the atlas's viewer."""
+    """Place each bin's tile (atlas.png) and its most typical photo patch (patches.png); write
+    atlas.json (per-bin figures) and the atlas's viewer."""
     input:
         bins=f"{ATLAS_DIR}/bins.h5",
         shards=atlas_shard_files,
@@ -117,6 +118,13 @@ rule atlas:
             category="{dataset}",
             subcategory="atlas",
             labels=figure_labels("atlas"),
+        ),
+        patches=report(
+            f"{ATLAS_RENDER_DIR}/patches.png",
+            caption="../report/atlas_patches.rst",
+            category="{dataset}",
+            subcategory="atlas",
+            labels=figure_labels("atlas: photo patches"),
         ),
         metrics=f"{ATLAS_RENDER_DIR}/atlas.json",
         viewer=f"{ATLAS_RENDER_DIR}/viewer.html",

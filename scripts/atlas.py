@@ -8,7 +8,5 @@ from actgrid.logs import to_log
 log = to_log(snakemake.log[0])
 out = snakemake.output
 report = atlas.assemble(snakemake.input.bins, snakemake.input.shards, out, snakemake.params.cfg)
-viewer.write_atlas_viewer(
-    out.viewer, viewer.atlas_viewer_data(out.atlas, out.metrics, snakemake.input.bins)
-)
+viewer.write_atlas_viewer(out.viewer, viewer.atlas_viewer_data(out, snakemake.input.bins))
 log.info("figures: %s", json.dumps({k: v for k, v in report.items() if k != "bins"}))

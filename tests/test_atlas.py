@@ -2,6 +2,8 @@
 its files, its viewer in headless Chromium, the index's link and what adding a photo reruns."""
 
 import copy
+import subprocess
+import sys
 
 import h5py
 import numpy as np
@@ -85,8 +87,35 @@ def test_bins_are_the_means_of_their_vectors_above_the_minimum_count():
             np.testing.assert_allclose(targets[list(filled).index(b)], members.mean(0), rtol=1e-6)
         else:
             assert len(members) < 9
+    # each bin's nearest members: its own vectors, by falling cosine to its target
+    nearest = atlas.nearest_members(vectors, bin_of, filled, targets, top=4)
+    for b, target, chosen in zip(filled, targets, nearest):
+        assert (bin_of[chosen] == b).all()
+        cos = [v @ target / np.linalg.norm(v) / np.linalg.norm(target) for v in vectors[chosen]]
+        others = [i for i in np.flatnonzero(bin_of == b) if i not in chosen]
+        worst = min(cos)
+        assert cos == sorted(cos, reverse=True)
+        assert all(
+            vectors[i] @ target / np.linalg.norm(vectors[i]) / np.linalg.norm(target)
+            <= worst + 1e-9
+            for i in others
+        )
     # the extremes land in the corner bins: x picks the column, y the row
     assert bin_of[coords[:, 0].argmin()] % 5 == 0 and bin_of[coords[:, 1].argmax()] // 5 == 4
+
+
+def test_layout_is_seeded_and_leaves_tensorflow_unloaded(tmp_path):
+    """Two layouts of the same sample agree; umap-learn does not pull TensorFlow in."""
+    code = """
+import sys, numpy as np
+from actgrid import atlas
+vectors = np.random.default_rng(0).random((60, 8)).astype(np.float32)
+a, b = atlas.embed(vectors, 15, 0.1, 0), atlas.embed(vectors, 15, 0.1, 0)
+assert a.shape == (60, 2) and np.array_equal(a, b)
+assert "tensorflow" not in sys.modules
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -132,12 +161,21 @@ def test_atlas_bins_hold_the_means_of_their_samples(atlas_run):
     assert [[b["row"], b["col"]] for b in report["bins"]] == places.tolist()
     assert all(-1 <= b["faithfulness"] <= 1 for b in report["bins"])
     picture = np.asarray(Image.open(render / "atlas.png").convert("RGB"))
+    typical = np.asarray(Image.open(render / "patches.png").convert("RGB"))
     side = report["tile_size"]
-    assert picture.shape == (n * side, n * side, 3)
+    assert picture.shape == typical.shape == (n * side, n * side, 3)
+    crop = (24 - side) // 2
     for r in range(n):
         for c in range(n):
             tile = picture[r * side : (r + 1) * side, c * side : (c + 1) * side]
+            patch = typical[r * side : (r + 1) * side, c * side : (c + 1) * side]
             assert (tile == 255).all() == (counts[r, c] < ATLAS["min_count"])
+            rendered = np.flatnonzero((places[:, 0] == r) & (places[:, 1] == c))
+            if len(rendered):  # the bin's most typical patch, cropped like the tiles
+                cut = patches[rendered[0], 0, crop : 24 - crop, crop : 24 - crop]
+                assert np.array_equal(patch, cut)
+            else:
+                assert (patch == 255).all()
 
 
 def test_atlas_viewer_shows_a_bins_count_and_patches(atlas_run, browser, shots):
@@ -168,6 +206,11 @@ def test_atlas_viewer_shows_a_bins_count_and_patches(atlas_run, browser, shots):
         drawn = np.asarray(drawn, float).reshape(24, 24, 4)[..., :3]
         assert np.abs(drawn - patch).mean() < 8
     page.screenshot(path=str(shots / "atlas_viewer.png"))
+    tiles_src = page.locator("#atlas").get_attribute("src")
+    page.get_by_role("button", name="Photo patches").click()
+    assert page.locator("#atlas").get_attribute("src").startswith("data:image/jpeg")
+    page.get_by_role("button", name="Tiles").click()
+    assert page.locator("#atlas").get_attribute("src") == tiles_src
     empty = np.argwhere(np.asarray(report["counts"]) < ATLAS["min_count"])
     if len(empty):
         r, c = empty[0]

@@ -104,7 +104,7 @@ snakemake = types.SimpleNamespace(
     threads=1,
     config={"model": {"input_size": 96}, "gpus": {"memory_limit_mb": args["limit"]}},
     params=types.SimpleNamespace(cfg=args["cfg"]),
-    input=Namedlist(fromdict={"activations": [args["activations"]]}),
+    input=Namedlist(fromdict={"targets": [args["activations"]]}),
     output=[args["out"]],
     resources=types.SimpleNamespace(chunks=1),
 )

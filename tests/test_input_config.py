@@ -45,6 +45,12 @@ CASES = {
         {"model": {"value_range": [0, 1]}},
         "value_range does not apply to type embedded",
     ),
+    "atlas of no bins": ({"atlas": {"grid_size": 0}}, "0 is less than the minimum of 1"),
+    "atlas sample size": (
+        {"atlas": {"samples_per_photo": "most"}},
+        "'most' is not valid under any of the given schemas",
+    ),
+    "atlas layout packing": ({"atlas": {"min_dist": 2}}, "2 is greater than the maximum of 1"),
     "bad dataset name": ({"datasets": {"my data": {"images": "x"}}}, "'my data' does not match"),
 }
 

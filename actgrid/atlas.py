@@ -3,7 +3,8 @@
 1. ``sample``: activation vectors from every photo's ``activations.h5`` (all positions or a
    seeded subset of each photo's), with where each came from. Photos are read one at a time:
    memory holds the sample, not the dataset.
-2. ``layout``: a 2-D UMAP embedding of the sample (cosine distance, seeded).
+2. ``layout``: a 2-D UMAP embedding of the sample (cosine distance; seeded, or faster on
+   several threads).
 3. ``bins``: an n×n grid over the layout; each bin with at least ``min_count`` samples gets
    their mean as its target; its samples nearest that target give its photo patches.
 4. The bins' targets go through the render shards like a photo's cells (``render.Photo``
@@ -59,9 +60,12 @@ def sample(sources: dict[str, str], out, per_photo: int | None, seed: int) -> No
     log.info("sampled %d vectors from %d photos", sum(map(len, vectors)), len(names))
 
 
-def embed(vectors: np.ndarray, neighbors: int, min_dist: float, seed: int) -> np.ndarray:
-    """UMAP of the vectors by cosine distance, [N, 2]; seeded, so the same sample gives the
-    same layout."""
+def embed(
+    vectors: np.ndarray, neighbors: int, min_dist: float, seed: int, threads: int | None = None
+) -> np.ndarray:
+    """UMAP of the vectors by cosine distance, [N, 2]. Seeded (``threads`` None): the same
+    sample gives the same layout; with ``threads``, UMAP runs unseeded on that many threads:
+    several times faster (benchmarks/atlas_layout.py), a different layout each run."""
     # umap-learn's package imports TensorFlow for ParametricUMAP where it is installed (3 s and
     # 0.5 GB on 2 cores, benchmarks/atlas.py): this layout does not need it
     sys.modules.setdefault("umap.parametric_umap", None)
@@ -73,16 +77,17 @@ def embed(vectors: np.ndarray, neighbors: int, min_dist: float, seed: int) -> np
         n_neighbors=min(neighbors, len(vectors) - 1),
         min_dist=min_dist,
         metric="cosine",
-        random_state=seed,
+        **({"random_state": seed} if threads is None else {"n_jobs": threads}),
     )
     return reducer.fit_transform(vectors).astype(np.float32)
 
 
-def layout(samples_path, out, neighbors: int, min_dist: float, seed: int) -> None:
-    """The samples' 2-D layout, into a layout file."""
+def layout(samples_path, out, neighbors: int, min_dist: float, seed: int, threads=None) -> None:
+    """The samples' 2-D layout, into a layout file (``threads``: see ``embed``)."""
     vectors = files.read_samples(samples_path)["vectors"]
-    coords = embed(vectors, neighbors, min_dist, seed)
-    files.write_layout(out, coords, dict(neighbors=neighbors, min_dist=min_dist, seed=seed))
+    coords = embed(vectors, neighbors, min_dist, seed, threads)
+    attrs = dict(neighbors=neighbors, min_dist=min_dist, seed=seed, reproducible=threads is None)
+    files.write_layout(out, coords, attrs)
 
 
 def bin_places(coords: np.ndarray, n: int) -> np.ndarray:

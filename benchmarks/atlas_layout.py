@@ -13,13 +13,15 @@ wall seconds, and on ``--eval`` random vectors (cosine distance in the layer, Eu
 - bin cosine: binned as the atlas bins (``--grid-size``, bins of 3 or more), the mean cosine of
   each vector to its bin's mean: how alike the vectors a tile stands for are.
 
-Methods: umap-learn seeded (one thread: what the workflow runs), umap-learn unseeded (all
-cores), openTSNE and scikit-learn's t-SNE (cosine, where installed), PCA.
+Methods: umap-learn as the workflow runs it (``atlas.embed``: seeded on one thread, or unseeded
+on every core: ``atlas.reproducible_layout``), openTSNE and scikit-learn's t-SNE (cosine, where
+installed), PCA.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -28,13 +30,6 @@ from sklearn.manifold import trustworthiness
 from sklearn.neighbors import NearestNeighbors
 
 from actgrid import atlas, files, metrics
-
-
-def umap_layout(vectors, seed):
-    import umap
-
-    kwargs = {"random_state": seed} if seed is not None else {"n_jobs": -1}
-    return umap.UMAP(n_neighbors=15, min_dist=0.1, metric="cosine", **kwargs).fit_transform(vectors)
 
 
 def opentsne_layout(vectors):
@@ -50,8 +45,10 @@ def sklearn_tsne_layout(vectors):
 
 
 METHODS = {
-    "umap-learn, seeded (the workflow's)": lambda v: umap_layout(v, 0),
-    "umap-learn, unseeded, all cores": lambda v: umap_layout(v, None),
+    "umap-learn, seeded (reproducible_layout: true)": lambda v: atlas.embed(v, 15, 0.1, 0),
+    "umap-learn, all cores (reproducible_layout: false)": lambda v: atlas.embed(
+        v, 15, 0.1, 0, os.cpu_count()
+    ),
     "openTSNE": opentsne_layout,
     "scikit-learn t-SNE": sklearn_tsne_layout,
     "PCA": lambda v: PCA(2, random_state=0).fit_transform(v),
@@ -84,7 +81,7 @@ def main() -> None:
     vectors = files.read_samples(args.samples)["vectors"]
     subset = np.random.default_rng(0).choice(len(vectors), min(args.eval, len(vectors)), False)
     start = time.perf_counter()
-    umap_layout(vectors[:300], 0)  # numba compiles UMAP's functions on first use
+    atlas.embed(vectors[:300], 15, 0.1, 0)  # numba compiles UMAP's functions on first use
     print(f"{len(vectors)} vectors × {vectors.shape[1]} channels; quality on {len(subset)}")
     print(
         f"(UMAP's first call, 300 vectors, imports and compiling: {time.perf_counter() - start:.0f} s)\n"

@@ -33,9 +33,10 @@ rule atlas_layout:
         f"{ATLAS_DIR}/benchmarks/layout.tsv"
     conda:
         "../envs/actgrid.yaml"
-    threads: 1
+    # seeded UMAP runs on one thread; unseeded, on all the cores Snakemake grants
+    threads: 1 if ATLAS["reproducible_layout"] else workflow.cores or 1
     params:
-        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed")},
+        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed", "reproducible_layout")},
     script:
         "../scripts/atlas_layout.py"
 

@@ -112,6 +112,7 @@ from actgrid import atlas
 vectors = np.random.default_rng(0).random((60, 8)).astype(np.float32)
 a, b = atlas.embed(vectors, 15, 0.1, 0), atlas.embed(vectors, 15, 0.1, 0)
 assert a.shape == (60, 2) and np.array_equal(a, b)
+assert atlas.embed(vectors, 15, 0.1, 0, threads=2).shape == (60, 2)  # unseeded, two threads
 assert "tensorflow" not in sys.modules
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -249,3 +249,14 @@ def test_changed_bins_rerun_from_bins_on_and_a_new_photo_from_sampling_on(atlas_
     finally:
         (workdir / "images/astronaut.png").unlink()
     assert planned(workdir, "atlases") == {}
+
+
+def test_an_unreproducible_layout_runs_unseeded(atlas_run):
+    """atlas.reproducible_layout: false reaches the layout job (last: it leaves that layout)."""
+    workdir, folder = atlas_run
+    with h5py.File(folder / "layout.h5") as f:
+        assert f.attrs["reproducible"]
+    write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "reproducible_layout": False}})
+    snakemake(workdir, "atlases", "--until", "atlas_layout")
+    with h5py.File(folder / "layout.h5") as f:
+        assert not f.attrs["reproducible"]

@@ -39,14 +39,9 @@ def sample(sources: dict[str, str], out, per_photo: int | None, seed: int) -> No
     vectors, origin, first = [], [], None
     for index, (photo, path) in enumerate(sorted(sources.items())):
         acts, _, attrs = files.read_activations(path)
-        if first is None:
-            first = (path, attrs, acts.shape[-1])
-        for key in ("model_id", "layer", "input_size"):
-            if attrs[key] != first[1][key]:
-                raise ValueError(f"{path}: {key} {attrs[key]!r}, {first[0]} has {first[1][key]!r}")
+        first = first or (path, attrs)
+        files.check_same_layer(first, path, attrs)
         rows, cols, channels = acts.shape
-        if channels != first[2]:
-            raise ValueError(f"{path}: {channels} channels, {first[0]} has {first[2]}")
         cells = np.arange(rows * cols)
         if per_photo is not None and per_photo < len(cells):
             cells = np.sort(photo_rng(seed, photo).choice(cells, per_photo, replace=False))

@@ -60,7 +60,7 @@ def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
 def run(targets_path, out, k: int, negative: str, seed: int) -> None:
     """Factorize the vectors of an activations file (a photo's cells) or a bins file (an
     atlas's filled bins) into a groups file."""
-    targets, attrs = files.read_targets(targets_path)
+    targets, attrs, _ = files.read_targets(targets_path)
     flat = make_nonnegative(targets, negative, str(targets_path))
     try:
         weights, components, err, rel = factorize(flat, k, seed)

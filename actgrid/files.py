@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import h5py
@@ -29,7 +31,7 @@ import numpy as np
 from PIL import Image
 
 from actgrid import __version__
-from actgrid.metrics import CELL_FIGURES
+from actgrid.metrics import CELL_FIGURES, photo_patches
 
 FORMAT_VERSION = 1
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
@@ -229,14 +231,38 @@ def kind_of(path) -> str | None:
         return None
 
 
-def read_targets(path) -> tuple[np.ndarray, dict]:
-    """The vectors a render job renders [N, C] and the file's attributes: an activations file's
-    cells (row-major) or a bins file's filled bins."""
-    if kind_of(path) == BINS:
-        bins = read_bins(path)
-        return bins["targets"], bins["attrs"]
-    acts, _, attrs = read_activations(path)
-    return acts.reshape(-1, acts.shape[-1]), attrs
+def read_targets(path) -> tuple[np.ndarray, dict, Callable[[int], np.ndarray]]:
+    """What a render job renders, read once: the vectors [N, C], the file's attributes, and a
+    function of the tile size giving each vector's reference picture [N, size, size, 3] in
+    [0, 1]. From an activations file: a photo's cells (row-major) and its own patch around each;
+    from a bins file: an atlas's filled bins and each one's most typical patch."""
+    if kind_of(path) != BINS:
+        acts, image, attrs = read_activations(path)
+        return (
+            acts.reshape(-1, acts.shape[-1]),
+            attrs,
+            partial(photo_patches, image, acts.shape[:2]),
+        )
+    bins = read_bins(path)
+    typical = bins["patches"][:, 0]
+
+    def typical_patches(size: int) -> np.ndarray:
+        if typical.shape[1] != size:
+            raise ValueError(f"{path}: patches of {typical.shape[1]} px, tiles of {size}: rerun it")
+        return typical.astype(np.float32) / 255.0
+
+    return bins["targets"], bins["attrs"], typical_patches
+
+
+def check_same_layer(first: tuple[str, dict], path, attrs: dict) -> None:
+    """Refuse activations (or targets) of another model, input size or layer than ``first``'s
+    (its path and attributes): what is rendered or sampled together is one layer's."""
+    for key in ("model_id", "input_size", "layer"):
+        if attrs[key] != first[1][key]:
+            raise ValueError(
+                f"{path}: {key} {attrs[key]!r} differs from {first[0]}'s {first[1][key]!r}; "
+                "only vectors of one layer go together"
+            )
 
 
 # --- render files ----------------------------------------------------------------------------

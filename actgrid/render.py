@@ -73,34 +73,18 @@ def _initial(n: int, size: int, seed: int, stream: int) -> np.ndarray:
     return init_spectra(np.random.default_rng([seed, stream]), n, size)
 
 
-def reference_patches(path, size: int) -> np.ndarray:
-    """What each target comes from, [N, size, size, 3] in [0, 1]: a photo's own patch around
-    each cell, or an atlas bin's most typical patch."""
-    if files.kind_of(path) == files.BINS:
-        patches = files.read_bins(path)["patches"][:, 0]
-        if patches.shape[1] != size:
-            raise ValueError(f"{path}: patches of {patches.shape[1]} px, tiles of {size}: rerun it")
-        return patches.astype(np.float32) / 255.0
-    acts, image, _ = files.read_activations(path)
-    return metrics.photo_patches(image, acts.shape[:2], size)
-
-
 def _load_batch(photos: list[Photo], model_cfg: dict):
-    """Each photo's targets [N, C] and the model cut at the layer.
+    """Each photo's targets [N, C] and reference pictures (``files.read_targets``), and the
+    model cut at the layer.
 
     All photos must come from the same model, input size and layer.
     """
     loaded = [files.read_targets(photo.targets) for photo in photos]
-    first = loaded[0][1]
-    for photo, (_, attrs) in zip(photos, loaded):
-        for key in ("model_id", "input_size", "layer"):
-            if attrs[key] != first[key]:
-                raise ValueError(
-                    f"{photo.targets}: {key} {attrs[key]!r} differs from "
-                    f"{photos[0].targets}'s {first[key]!r}; a batch renders one layer"
-                )
-    targets = [t for t, _ in loaded]
-    return targets, extract.features_for(first, model_cfg)
+    first = (photos[0].targets, loaded[0][1])
+    for photo, (_, attrs, _) in zip(photos, loaded):
+        files.check_same_layer(first, photo.targets, attrs)
+    targets, _, references = zip(*loaded)
+    return list(targets), list(references), extract.features_for(first[1], model_cfg)
 
 
 def _adam(p: RenderParams, *state):
@@ -216,7 +200,7 @@ def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunk
 
 def run_shared(photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
-    targets, features = _load_batch(photos, model_cfg)
+    targets, _, features = _load_batch(photos, model_cfg)
     state, trace = _shared_phase(photos, targets, features, p, chunks)
     files.write_shared(out, state, trace, dict(params=repr(p), **_device_attrs()))
 
@@ -236,7 +220,7 @@ def run_shard(
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
     """
-    all_targets, features = _load_batch(photos, model_cfg)
+    all_targets, references, features = _load_batch(photos, model_cfg)
     size, seed = p.tile_size, p.seed
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
     targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
@@ -294,8 +278,10 @@ def run_shard(
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
     results = {}
-    for photo, c, t, (tile, obj) in zip(photos, cells, all_targets, per_photo):
-        patches = reference_patches(photo.targets, size)[c]
+    for photo, c, t, reference, (tile, obj) in zip(
+        photos, cells, all_targets, references, per_photo
+    ):
+        patches = reference(size)[c]
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
         for suffix, images in (("", tile), ("_photo", patches)):
             for name, values in metrics.target_figures(features, images, t, c).items():

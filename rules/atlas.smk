@@ -90,7 +90,7 @@ use rule render_shared as atlas_render_shared with:
 
 use rule render_shard as atlas_render_shard with:
     input:
-        unpack(atlas_shard_inputs),
+        unpack(shard_inputs(atlas_render_inputs, ATLAS_RENDER_DIR)),
     output:
         layout.shard_file(ATLAS_RENDER_DIR),
     log:

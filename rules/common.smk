@@ -147,12 +147,17 @@ def batch_inputs(wildcards):
     return inputs
 
 
-def shard_inputs(wildcards):
-    """A shard's photos; with more than one shard, the shared job's file (one shard runs both
-    phases in one job)."""
-    inputs = batch_inputs(wildcards)
-    if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
-        inputs["shared"] = f"{BATCH_DIR.format(**dict(wildcards.items()))}/shared.h5"
+def shard_inputs(render_inputs, folder_pattern):
+    """A shard rule's input function: ``render_inputs`` (its targets and groups) and, with more
+    than one shard, the shared job's file in ``folder_pattern`` (one shard runs both phases in
+    one job)."""
+
+    def inputs(wildcards):
+        found = render_inputs(wildcards)
+        if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
+            found["shared"] = f"{folder_pattern.format(**dict(wildcards.items()))}/shared.h5"
+        return found
+
     return inputs
 
 
@@ -211,14 +216,6 @@ def atlas_render_inputs(wildcards):
     inputs = {"targets": [f"{folder}/bins.h5"]}
     if tags.has_groups(wildcards.groups):
         inputs["groups"] = [f"{folder}/{wildcards.groups}/groups.h5"]
-    return inputs
-
-
-def atlas_shard_inputs(wildcards):
-    """An atlas shard's inputs; with more than one shard, the shared job's file."""
-    inputs = atlas_render_inputs(wildcards)
-    if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
-        inputs["shared"] = f"{ATLAS_RENDER_DIR.format(**dict(wildcards.items()))}/shared.h5"
     return inputs
 
 

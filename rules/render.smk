@@ -22,7 +22,7 @@ rule render_shared:
 rule render_shard:
     """Render one shard of a batch's cells (on the frozen group images for 'shared')."""
     input:
-        unpack(shard_inputs),
+        unpack(shard_inputs(batch_inputs, BATCH_DIR)),
     output:
         layout.shard_file(BATCH_DIR),
     log:

@@ -14,6 +14,7 @@ figures.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,7 @@ def main() -> None:
             label = stage if where == Path(".") else f"{stage} ({where.parts[0]})"
             print(f"| {label} | {seconds:.1f} | {rss:.0f} |")
     for report in sorted(atlas_dir.rglob("atlas.json")):
-        r = yaml.safe_load(report.read_text())
+        r = json.loads(report.read_text())
         print(
             f"\n{report.parent.relative_to(atlas_dir)}: {r['samples']} vectors from {r['photos']} "
             f"photos, {r['bins_filled']} bins filled, faithfulness mean "

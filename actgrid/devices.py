@@ -129,7 +129,8 @@ def hide_gpus() -> None:
 
 
 def start_tensorflow(threads: int, gpu: bool = False, memory_limit_mb: int | None = None):
-    """A job's TensorFlow: its GPU slot (``gpu``) or none, its threads, its GPU memory.
+    """A job's TensorFlow: its GPU slot (``gpu``) or none, its threads, its GPU memory; ops run
+    one at a time, so the same inputs give the same bits.
 
     Call before TensorFlow is imported anywhere else. Returns the slot taken, if any.
     """
@@ -138,6 +139,11 @@ def start_tensorflow(threads: int, gpu: bool = False, memory_limit_mb: int | Non
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(max(1, threads))
-    tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, threads)))
+    # Same inputs, same bits (docs/reproducibility.md): one op at a time, each on all the job's
+    # threads (two side by side gave gradients that differed from run to run), and no
+    # arithmetic rewrites by Grappler (it rewrote the render step differently from one
+    # process to the next). Neither costs loop rate here.
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.optimizer.set_experimental_options({"arithmetic_optimization": False})
     limit_memory(tf, memory_limit_mb)
     return slot

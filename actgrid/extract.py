@@ -11,12 +11,12 @@ from actgrid.models import matching
 def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS) -> None:
     """Run the model on the image up to ``layer``; write activations [H, W, C] and the input.
 
-    ``p``: the model tag's parts (model, weights, input_size, resize) and the layer.
+    ``p``: the model tag's parts (model, checksum, input_size, resize) and the layer.
     """
     input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
     photo = images.load_rgb(image_path, max_pixels)
     rgb = images.fit_to_model(photo, input_size, resize, image_path)
-    model = matching(model_cfg, f"{p['model']}-{p['weights']}", input_size)
+    model = matching(model_cfg, f"{p['model']}-{p['checksum']}", input_size)
     features = model.features(layer)
     x = rgb.astype(np.float32) / 255.0
     acts = np.asarray(features(x[None]))[0].astype(np.float32)

@@ -20,8 +20,10 @@ would trust it. HDF5 files carry their kind and format version, checked on readi
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -43,16 +45,50 @@ class H5Error(ValueError):
     """An HDF5 file that is missing, from another version, or lacks a dataset."""
 
 
+class DiskFull(OSError):
+    """No room for a result: its message is one line naming the file and the space it needs."""
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+def check_space(path, needed: int) -> None:
+    """Stop before a long computation whose result (about ``needed`` bytes) cannot be written."""
+    folder = Path(path).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise DiskFull(
+            f"disk full: {path} needs about {_megabytes(needed)}, {_megabytes(free)} free "
+            f"in {folder}; free space and rerun",
+        )
+
+
+def no_space(e: BaseException) -> bool:
+    """Whether an error (PIL's, h5py's, the OS's) is a full disk or quota."""
+    return getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
+
+
 @contextlib.contextmanager
 def atomic(path):
     """A temporary path beside ``path`` (same extension) to write; renamed into place on
-    success, removed on failure."""
+    success, removed on failure. A full disk raises ``DiskFull``, naming ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)
+    except OSError as e:
+        if not no_space(e) or isinstance(e, DiskFull):
+            raise
+        written = tmp.stat().st_size if tmp.exists() else 0
+        free = shutil.disk_usage(path.parent).free
+        raise DiskFull(
+            f"disk full: {path} needs more than the {_megabytes(written)} written when "
+            f"{path.parent} ran out ({_megabytes(free)} free); free space and rerun",
+        ) from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -67,8 +67,8 @@ class Plan:
     """The results a (validated) config asks for: its photos, render batches, grids and
     atlases.
 
-    ``model_identity``: the configured model's name and weights checksum
-    (``Model.identity``); ``base``: the folder relative dataset paths start from.
+    ``model_identity``: the configured model's name and checksum (weights and network settings:
+    ``Model.identity``); ``base``: the folder relative dataset paths start from.
     """
 
     def __init__(self, config: dict, model_identity: str, base="."):

@@ -153,6 +153,20 @@ def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarra
     return np.concatenate(trace) if trace else np.zeros(0, np.float32)
 
 
+def space_needed(p: RenderParams, cells: int, groups: int, shared_state: bool) -> int:
+    """About the most a render job's file takes: every cell's tile (or, ``shared_state``, its
+    Adam state), the group images and a margin for the figures and the rest."""
+    from actgrid.optvis.param import spectrum_shape
+
+    spectrum = 4 * int(np.prod(spectrum_shape(p.tile_size)))
+    per_cell = 4 * spectrum if shared_state else 4 * 3 * p.tile_size**2 + 64
+    return cells * per_cell + groups * 4 * spectrum + (1 << 20)
+
+
+def _group_count(photos: list[Photo]) -> int:
+    return sum(files.read_groups(photo.groups)[0].shape[1] for photo in photos)
+
+
 def _device_attrs() -> dict:
     """Where this job computed: recorded in its output."""
     return {"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)")}
@@ -198,11 +212,34 @@ def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunk
     return state, trace
 
 
-def run_shared(photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1):
+def in_memory(compute, chunks: int, retries: int):
+    """``compute(chunks)``, run again from its start in twice the chunks each time TensorFlow
+    runs out of memory (a GPU's, most often), at most ``retries`` times; returns its result
+    and the chunks it took. A job killed from outside (the OOM killer) is Snakemake's to retry."""
+    import tensorflow as tf
+
+    for attempt in range(retries + 1):
+        try:
+            return compute(chunks), chunks
+        except tf.errors.ResourceExhaustedError as e:
+            if attempt == retries:
+                raise
+            log.warning(f"out of memory in {chunks} chunk(s) ({e.message.splitlines()[0]})")
+            log.warning(f"starting again in {2 * chunks} chunks: less memory, the same steps")
+            chunks *= 2
+
+
+def run_shared(
+    photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1, retries: int = 0
+):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
     targets, _, features = _load_batch(photos, model_cfg)
-    state, trace = _shared_phase(photos, targets, features, p, chunks)
-    files.write_shared(out, state, trace, dict(params=repr(p), **_device_attrs()))
+    cells = sum(map(len, targets))
+    files.check_space(out, space_needed(p, cells, _group_count(photos), shared_state=True))
+    phase_one = lambda c: _shared_phase(photos, targets, features, p, c)  # noqa: E731
+    (state, trace), chunks = in_memory(phase_one, chunks, retries)
+    attrs = dict(params=repr(p), chunks=chunks, **_device_attrs())
+    files.write_shared(out, state, trace, attrs)
 
 
 def run_shard(
@@ -214,63 +251,74 @@ def run_shard(
     n_shards: int,
     model_cfg: dict,
     chunks: int = 1,
+    retries: int = 0,
 ):
     """One shard: continue (shared) or render from scratch (naive) its part of every photo.
 
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
+    ``chunks`` and ``retries``: as ``in_memory``.
     """
     all_targets, references, features = _load_batch(photos, model_cfg)
     size, seed = p.tile_size, p.seed
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
+    groups = _group_count(photos) if p.method == "shared" else 0
+    files.check_space(out, space_needed(p, sum(map(len, cells)), groups, shared_state=False))
     targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
-    shared = {}
-    if p.method == "shared":
-        if shared_path is None:
-            state, _ = _shared_phase(photos, all_targets, features, p, chunks)
-        else:
-            state = files.read_shared(shared_path, [photo.name for photo in photos])
-        weights = [files.read_groups(photo.groups)[0][c] for photo, c in zip(photos, cells)]
-        group_params = [state[photo.name]["groups"]["param"] for photo in photos]
-        shared = dict(
-            group_weights=_block_diagonal(weights), groups=_adam(p, np.concatenate(group_params))
-        )
-        unique = _adam(
-            p,
-            *(
-                np.concatenate(
-                    [state[photo.name]["unique"][k][c] for photo, c in zip(photos, cells)]
-                )
-                for k in files.ADAM_STATE
-            ),
-        )
-    else:
-        unique = _adam(
-            p,
-            np.concatenate(
-                [_initial(len(t), size, seed, 0)[c] for t, c in zip(all_targets, cells)]
-            ),
-        )
-    if p.method == "naive":  # every cell, every step
-        batches = [len(c) for c in cells]
-    else:
-        batches = [
-            max(1, int(round(p.batch_size * len(c) / len(t)))) for t, c in zip(all_targets, cells)
-        ]
-    opt = _tile_optimizer(
-        p,
-        features,
-        targets,
-        unique,
-        batches,
-        _seed(seed, n_shards, shard + 1),
-        train_groups=False,
-        chunks=chunks,
-        cells_per_image=[len(c) for c in cells],
-        **shared,
-    )
     label = f"shard {shard + 1}/{n_shards}"
-    trace = optimize(opt, p.phase_steps[1], label)
+
+    def render(chunks: int):
+        """The shard's optimizer after its steps, its trace and phase one's state."""
+        state, shared = {}, {}
+        if p.method == "shared":
+            if shared_path is None:
+                state, _ = _shared_phase(photos, all_targets, features, p, chunks)
+            else:
+                state = files.read_shared(shared_path, [photo.name for photo in photos])
+            weights = [files.read_groups(photo.groups)[0][c] for photo, c in zip(photos, cells)]
+            group_params = [state[photo.name]["groups"]["param"] for photo in photos]
+            shared = dict(
+                group_weights=_block_diagonal(weights),
+                groups=_adam(p, np.concatenate(group_params)),
+            )
+            unique = _adam(
+                p,
+                *(
+                    np.concatenate(
+                        [state[photo.name]["unique"][k][c] for photo, c in zip(photos, cells)]
+                    )
+                    for k in files.ADAM_STATE
+                ),
+            )
+        else:
+            unique = _adam(
+                p,
+                np.concatenate(
+                    [_initial(len(t), size, seed, 0)[c] for t, c in zip(all_targets, cells)]
+                ),
+            )
+        if p.method == "naive":  # every cell, every step
+            batches = [len(c) for c in cells]
+        else:
+            batches = [
+                max(1, int(round(p.batch_size * len(c) / len(t))))
+                for t, c in zip(all_targets, cells)
+            ]
+        opt = _tile_optimizer(
+            p,
+            features,
+            targets,
+            unique,
+            batches,
+            _seed(seed, n_shards, shard + 1),
+            train_groups=False,
+            chunks=chunks,
+            cells_per_image=[len(c) for c in cells],
+            **shared,
+        )
+        return opt, optimize(opt, p.phase_steps[1], label), state
+
+    (opt, trace, state), chunks = in_memory(render, chunks, retries)
     tiles = opt.all_images()
     objective = opt.final_objective()
     if not np.all(np.isfinite(tiles)):
@@ -289,5 +337,5 @@ def run_shard(
         if p.method == "shared":  # frozen: as phase one left them
             arrays["groups"] = state[photo.name]["groups"]["param"]
         results[photo.name] = arrays
-    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, **_device_attrs())
+    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
     files.write_shard(out, results, trace, attrs)

@@ -12,7 +12,7 @@ import re
 from actgrid.images import RESIZE_MODES
 
 MODEL_RE = re.compile(
-    rf"^(?P<name>[A-Za-z0-9_]+)-(?P<weights>[0-9a-f]{{8}})_(?P<input_size>\d+)px_(?P<resize>{'|'.join(RESIZE_MODES)})$"
+    rf"^(?P<name>[A-Za-z0-9_]+)-(?P<checksum>[0-9a-f]{{8}})_(?P<input_size>\d+)px_(?P<resize>{'|'.join(RESIZE_MODES)})$"
 )
 GROUPS_RE = re.compile(
     r"^(?:nmf(?P<k>\d+)(?:-(?P<negative>clip|shift))?|(?P<naive>naive)(?P<sampled>-sampled)?)$"
@@ -36,7 +36,7 @@ def parse_model_tag(tag: str) -> dict:
     m = _match(MODEL_RE, tag, "model")
     return {
         "model": m["name"],
-        "weights": m["weights"],
+        "checksum": m["checksum"],
         "input_size": int(m["input_size"]),
         "resize": m["resize"],
     }

@@ -114,11 +114,6 @@ def figure_labels(figure):
     }
 
 
-def render_chunks(wildcards, attempt):
-    """Parts each step's batch is computed in: doubled on every retry (same result, less memory)."""
-    return RENDER["chunks"] * 2 ** (attempt - 1)
-
-
 def render_params(wildcards) -> dict:
     """A grid's render parameters, read back from its directory names (actgrid/params.py)."""
     method = tags.parse_groups_tag(wildcards.groups)["method"]

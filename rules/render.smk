@@ -12,7 +12,7 @@ rule render_shared:
     threads: 2
     resources:
         gpu=1,
-        chunks=render_chunks,
+        chunks=RENDER["chunks"],
     params:
         cfg=render_job_params,
     script:
@@ -33,7 +33,7 @@ rule render_shard:
     threads: 2
     resources:
         gpu=1,
-        chunks=render_chunks,
+        chunks=RENDER["chunks"],
     params:
         cfg=lambda w: {**render_job_params(w), "shard": int(w.i), "n_shards": int(w.n)},
     script:

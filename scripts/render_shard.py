@@ -21,5 +21,6 @@ render.run_shard(
     cfg["n_shards"],
     snakemake.config["model"],
     chunks=snakemake.resources.chunks,
+    retries=snakemake.config["render"]["retries"],
 )
 log.info("wrote %s", snakemake.output[0])

@@ -18,5 +18,6 @@ render.run_shared(
     RenderParams(**cfg["render"]),
     snakemake.config["model"],
     chunks=snakemake.resources.chunks,
+    retries=snakemake.config["render"]["retries"],
 )
 log.info("wrote %s", snakemake.output[0])

@@ -102,7 +102,11 @@ args = json.loads(sys.argv[1])
 snakemake = types.SimpleNamespace(
     log=[args["log"]],
     threads=1,
-    config={"model": {"input_size": 96}, "gpus": {"memory_limit_mb": args["limit"]}},
+    config={
+        "model": {"input_size": 96},
+        "gpus": {"memory_limit_mb": args["limit"]},
+        "render": {"retries": 0},
+    },
     params=types.SimpleNamespace(cfg=args["cfg"]),
     input=Namedlist(fromdict={"targets": [args["activations"]]}),
     output=[args["out"]],

@@ -98,8 +98,10 @@ def _shard_processes(workdir):
     return pids
 
 
-def test_shard_killed_like_out_of_memory_is_retried_with_smaller_chunks(tmp_path):
-    """The OOM killer's SIGKILL on a shard: Snakemake retries it, computing in 2 chunks."""
+def test_killed_shard_is_retried_as_it_was(tmp_path):
+    """A shard SIGKILLed from outside (a crash, the OOM killer): Snakemake retries it with the
+    same chunks, so it gives the same bits (a TensorFlow out-of-memory error is the job's own
+    to answer with more chunks: tests/test_render.py)."""
     workdir = make_workdir(tmp_path, images=["chelsea"])
     _long_shards(workdir)
     batch_dir = (workdir / _shard_target(workdir, 0)).parent.parent
@@ -112,14 +114,12 @@ def test_shard_killed_like_out_of_memory_is_retried_with_smaller_chunks(tmp_path
         text=True,
     )
     _wait_for(lambda: _optimizing(log0) and _shard_processes(workdir))
-    assert "computed in 1 chunk(s)" in log0.read_text()
     for pid in _shard_processes(workdir):
         os.kill(pid, signal.SIGKILL)
     out, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, out[-3000:]
     assert "Trying to restart job" in out
-    assert "computed in 2 chunk(s)" in log0.read_text()  # the retry's own log
-    assert "computed in 1 chunk(s)" in (batch_dir / "shards2/logs/shard1.log").read_text()
+    assert "computed in 1 chunk(s)" in log0.read_text()  # the retry's own log
     assert _grids(workdir) == ["chelsea"]
 
 

@@ -60,8 +60,8 @@ def test_nan_activations_are_not_written(tmp_path, monkeypatch, chelsea):
 
     monkeypatch.setattr(extract, "matching", broken)
     model = from_config(input_size=96)
-    name, weights = model.identity.rsplit("-", 1)
-    p = {"model": name, "weights": weights, "input_size": 96, "resize": "stretch"}
+    name, checksum = model.identity.rsplit("-", 1)
+    p = {"model": name, "checksum": checksum, "input_size": 96, "resize": "stretch"}
     out = tmp_path / "activations.h5"
     with pytest.raises(FloatingPointError, match="cat.png: efficientnet_lite0-.* gave NaN/Inf"):
         extract.extract(image, out, {}, {**p, "layer": "block10_dw_relu"})

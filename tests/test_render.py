@@ -93,3 +93,29 @@ def test_dense_adam_moves_cells_on_their_momentum(model):
     moved = np.abs(opt.unique.param.numpy() - after_one).reshape(12, -1).max(1) > 0
     assert moved.sum() > 4  # batch 4: cells sampled in step 1 only moved on in step 2 too
     np.testing.assert_array_equal(opt.unique.t.numpy(), 2)
+
+
+def test_out_of_memory_starts_again_in_more_chunks_and_says_so(tmp_path, caplog, monkeypatch):
+    """A stand-in for a device that cannot hold a step in fewer than 4 chunks: the job starts
+    over in 2, then 4 chunks, and its file is the one a 4-chunk run writes."""
+    acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
+    p = dataclasses.replace(PARAMS, method="naive_sampled", steps=2, adam="dense", batch_size=8)
+    run = TileOptimizer.run
+
+    def small_device(self, n_steps):
+        if len(self.chunk_bounds) < 4:
+            raise tf.errors.ResourceExhaustedError(None, None, "OOM when allocating tensor")
+        return run(self, n_steps)
+
+    monkeypatch.setattr(TileOptimizer, "run", small_device)
+    photo = [render.Photo("p", acts)]
+    with caplog.at_level(logging.INFO, logger="actgrid"):
+        render.run_shard(photo, None, tmp_path / "s.h5", p, 0, 1, {}, chunks=1, retries=2)
+    assert "out of memory in 1 chunk(s)" in caplog.text
+    assert "starting again in 4 chunks" in caplog.text
+    render.run_shard(photo, None, tmp_path / "four.h5", p, 0, 1, {}, chunks=4)
+    mine, four = (files.read_shards([tmp_path / f], "p") for f in ("s.h5", "four.h5"))
+    np.testing.assert_array_equal(mine["tiles"], four["tiles"])
+    with pytest.raises(tf.errors.ResourceExhaustedError):  # out of retries: the job fails
+        render.run_shard(photo, None, tmp_path / "x.h5", p, 0, 1, {}, chunks=1, retries=1)
+    assert not (tmp_path / "x.h5").exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 from functools import cached_property
 
 from actgrid.models import layer_cache
@@ -29,6 +31,9 @@ class Model:
     options: set[str] = set()
     #: one of these must be given
     sources: set[str] = set()
+    #: the options (and their defaults) that change what the network computes from the same
+    #: weights: part of the identity, so every result keyed by it
+    network_options: dict = {}
     input_channels: int = 3
 
     def __init__(self, cfg: dict):
@@ -73,10 +78,26 @@ class Model:
         return {**settings, "weights_sha256": self.weights_sha256}
 
     # --- shared ------------------------------------------------------------------------------
+    def network_settings(self) -> dict:
+        """The network options set to other than their defaults (lists as lists of floats)."""
+        settings = {}
+        for key, default in self.network_options.items():
+            value = self.cfg.get(key, default)
+            if isinstance(value, (list, tuple)):
+                value, default = [float(v) for v in value], [float(v) for v in default]
+            if value != default:
+                settings[key] = value
+        return settings
+
     @cached_property
     def identity(self) -> str:
-        """Name plus a short weights checksum, as used in result paths."""
-        return f"{self.name}-{self.weights_sha256[:8]}"
+        """Name plus a short checksum of the weights and the network settings, as used in result
+        paths: another network, or the same weights fed otherwise, never shares a result."""
+        settings = self.network_settings()
+        if not settings:  # the weights' checksum alone, as before network settings were keyed
+            return f"{self.name}-{self.weights_sha256[:8]}"
+        key = json.dumps({"weights_sha256": self.weights_sha256, **settings}, sort_keys=True)
+        return f"{self.name}-{hashlib.sha256(key.encode()).hexdigest()[:8]}"
 
     def layer_shapes(self, input_size: int | None = None) -> LayerShapes:
         """Every layer with a spatial output and its (height, width, channels), from the cached

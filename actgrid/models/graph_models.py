@@ -131,6 +131,7 @@ class FrozenGraph(FromFile, GraphModel):
 
     options = {"path", "url", "sha256", "value_range", "input_name"}
     sources = {"path", "url"}
+    network_options = {"value_range": (0.0, 1.0), "input_name": None}
 
     @cached_property
     def graph_def(self):
@@ -150,6 +151,11 @@ class SavedModel(FromFile, GraphModel):
 
     options = {"path", "sha256", "value_range", "input_name", "signature"}
     sources = {"path"}
+    network_options = {
+        "value_range": (0.0, 1.0),
+        "input_name": None,
+        "signature": "serving_default",
+    }
 
     @cached_property
     def graph_def(self):

@@ -150,6 +150,7 @@ class KerasFile(FromFile, KerasModel):
 
     options = {"path", "url", "sha256", "value_range"}
     sources = {"path", "url"}
+    network_options = {"value_range": (0.0, 1.0)}
 
     @cached_property
     def network(self):

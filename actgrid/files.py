@@ -54,7 +54,8 @@ def _megabytes(n: int) -> str:
 
 
 def check_space(path, needed: int) -> None:
-    """Stop before a long computation whose result (about ``needed`` bytes) cannot be written."""
+    """Stop before writing a result of about ``needed`` bytes (or computing it) where it does
+    not fit."""
     folder = Path(path).parent
     folder.mkdir(parents=True, exist_ok=True)
     free = shutil.disk_usage(folder).free
@@ -67,15 +68,26 @@ def check_space(path, needed: int) -> None:
 
 def no_space(e: BaseException) -> bool:
     """Whether an error (PIL's, h5py's, the OS's) is a full disk or quota."""
-    return getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "No space left" in str(e)
+    if isinstance(e, DiskFull) or getattr(e, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(e, OSError) and "No space left" in str(e)
+
+
+def nbytes(*arrays) -> int:
+    """What arrays take uncompressed, plus room for a file's own structure: a file's size."""
+    return sum(np.asarray(a).nbytes for a in arrays) + (64 << 10)
 
 
 @contextlib.contextmanager
-def atomic(path):
+def atomic(path, size: int = 0):
     """A temporary path beside ``path`` (same extension) to write; renamed into place on
-    success, removed on failure. A full disk raises ``DiskFull``, naming ``path``."""
+    success, removed on failure. A full disk raises ``DiskFull``, naming ``path``: before
+    anything is written where ``size`` (about the file's bytes) does not fit, else when it
+    fills up."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if size:
+        check_space(path, size)
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")
     try:
         yield tmp
@@ -94,7 +106,7 @@ def atomic(path):
 
 
 def write_text(path, text: str) -> None:
-    with atomic(path) as tmp:
+    with atomic(path, len(text.encode())) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
@@ -108,7 +120,7 @@ def read_json(path):
 
 def write_png(path, image: np.ndarray) -> None:
     """An RGB uint8 array as a PNG."""
-    with atomic(path) as tmp:
+    with atomic(path, nbytes(image)) as tmp:
         Image.fromarray(image).save(tmp)
 
 
@@ -119,9 +131,9 @@ def read_png(path) -> np.ndarray:
 
 # --- HDF5 ------------------------------------------------------------------------------------
 @contextlib.contextmanager
-def write_h5(path, kind: str):
-    """An HDF5 file of ``kind`` open for writing, atomically."""
-    with atomic(path) as tmp, h5py.File(tmp, "w") as f:
+def write_h5(path, kind: str, size: int = 0):
+    """An HDF5 file of ``kind`` (about ``size`` bytes) open for writing, atomically."""
+    with atomic(path, size) as tmp, h5py.File(tmp, "w") as f:
         yield f
         # last: attributes copied from another file never change this one's kind
         f.attrs["actgrid_kind"] = kind
@@ -159,7 +171,7 @@ def read(f: h5py.File, name: str) -> np.ndarray:
 def write_activations(out, activations: np.ndarray, image: np.ndarray, attrs: dict) -> None:
     """A photo's activations [H, W, C], the image the model saw [h, w, 3] and where they come
     from (``attrs``: model, layer, input size, image path, ...)."""
-    with write_h5(out, ACTIVATIONS) as f:
+    with write_h5(out, ACTIVATIONS, nbytes(activations, image)) as f:
         f.create_dataset("activations", data=activations, compression="gzip")
         f.create_dataset("image", data=image, compression="gzip")
         f.attrs.update(attrs)
@@ -173,7 +185,7 @@ def read_activations(path) -> tuple[np.ndarray, np.ndarray, dict]:
 
 def write_groups(out, weights: np.ndarray, components: np.ndarray, attrs: dict) -> None:
     """NMF group weights [cells, k] and components [k, C]."""
-    with write_h5(out, GROUPS) as f:
+    with write_h5(out, GROUPS, nbytes(weights, components)) as f:
         f.create_dataset("weights", data=weights)
         f.create_dataset("components", data=components)
         f.attrs.update(attrs)
@@ -199,7 +211,7 @@ def write_samples(
 ) -> None:
     """Sampled activation vectors [N, C]; ``origin`` [N, 3]: each one's photo (an index into
     ``photos``, whose activations files are ``sources``), row and column."""
-    with write_h5(out, SAMPLES) as f:
+    with write_h5(out, SAMPLES, nbytes(vectors, origin)) as f:
         f.create_dataset("vectors", data=vectors)
         f.create_dataset("origin", data=origin.astype(np.int32))
         f.create_dataset("photos", data=_strings(photos))
@@ -222,7 +234,7 @@ def read_samples(path) -> dict:
 
 def write_layout(out, coords: np.ndarray, attrs: dict) -> None:
     """Each sample's place in the 2-D layout, [N, 2] (x, y)."""
-    with write_h5(out, LAYOUT) as f:
+    with write_h5(out, LAYOUT, nbytes(coords)) as f:
         f.create_dataset("coords", data=coords.astype(np.float32))
         f.attrs.update(attrs)
 
@@ -241,7 +253,7 @@ def write_bins(out, arrays: dict, photos: list[str], attrs: dict) -> None:
     samples; ``bin_of`` [N] each sample's bin (row·n + col); ``patches`` [B, top, P, P, 3] the
     photo patches of each filled bin's samples nearest its target, ``patch_origin`` [B, top, 3]
     theirs (photo index into ``photos``, row, col; -1 where a bin has fewer samples)."""
-    with write_h5(out, BINS) as f:
+    with write_h5(out, BINS, nbytes(*(arrays[name] for name in BIN_ARRAYS))) as f:
         for name in BIN_ARRAYS:
             f.create_dataset(name, data=arrays[name])
         f.create_dataset("photos", data=_strings(photos))
@@ -304,7 +316,8 @@ def check_same_layer(first: tuple[str, dict], path, attrs: dict) -> None:
 # --- render files ----------------------------------------------------------------------------
 def write_shared(out, state: dict, trace: np.ndarray, attrs: dict) -> None:
     """Phase one's state: ``state[photo][unique|groups][param|m|v|t]`` arrays."""
-    with write_h5(out, SHARED) as f:
+    arrays = [a for parts in state.values() for part in parts.values() for a in part.values()]
+    with write_h5(out, SHARED, nbytes(trace, *arrays)) as f:
         for photo, parts in state.items():
             for part, arrays in parts.items():
                 for key, array in arrays.items():
@@ -329,7 +342,8 @@ def write_shard(out, photos: dict, trace: np.ndarray, attrs: dict) -> None:
     """A shard's cells of each photo: ``photos[name]`` holds ``cells`` (their indices),
     ``cells_total``, ``tiles`` [n, W, W, 3], each of ``metrics.CELL_FIGURES`` [n] and, for the
     shared method, ``groups`` (the group images' Fourier parameters)."""
-    with write_h5(out, SHARD) as f:
+    arrays = [a for per_photo in photos.values() for a in per_photo.values()]
+    with write_h5(out, SHARD, nbytes(trace, *arrays)) as f:
         for name, arrays in photos.items():
             g = f.create_group(f"images/{name}")
             g.attrs["cells_total"] = arrays["cells_total"]

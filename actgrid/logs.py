@@ -44,5 +44,6 @@ def _one_line_for_full_disk(console: int, default):
                 os.write(fd, f"actgrid: {line}\n".encode())
             except OSError:
                 pass  # the log on the full disk: the console still has it
+        os._exit(1)  # now: HDF5 would flush the unwritable file again at exit, and crash
 
     return hook

@@ -1,6 +1,6 @@
 """Same inputs, same bits? A render job's phase one run in fresh processes, per TF setting.
 
-    python benchmarks/determinism.py [--runs 6] [--steps 32]
+    python benchmarks/determinism.py [--runs 8] [--steps 32] [--only WORD ...]
 
 Workload: chelsea and coffee (one render batch: 2 x 196 cells, 128 cells a step) at the default
 settings (224 px, block10_dw_relu, W=48, batch 64, shared method). Each setting runs ``--runs``
@@ -101,8 +101,11 @@ def trial(folder: Path, steps: int, intra: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=6)
+    parser.add_argument("--runs", type=int, default=8)
     parser.add_argument("--steps", type=int, default=32, help="steps of phase one")
+    parser.add_argument(
+        "--only", nargs="*", default=[], help="run only the settings whose names contain these"
+    )
     parser.add_argument("--trial", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.trial:
@@ -113,9 +116,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         prepare(folder)
-        results = {name: [] for name in SETTINGS}
+        chosen = {
+            name: setting
+            for name, setting in SETTINGS.items()
+            if name == "actgrid (2 threads)" or any(word in name for word in args.only or [""])
+        }
+        results = {name: [] for name in chosen}
         for _ in range(args.runs):
-            for name, (intra, env) in SETTINGS.items():
+            for name, (intra, env) in chosen.items():
                 done = subprocess.run(
                     [sys.executable, __file__, "--trial", tmp, str(args.steps), str(intra)],
                     capture_output=True,

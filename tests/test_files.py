@@ -74,3 +74,63 @@ def test_cells_round_trip_and_wrong_columns(tmp_path):
     (tmp_path / "old.tsv").write_text("cell\trow\tcol\tshard\tobjective\n0\t0\t0\t0\t1\n")
     with pytest.raises(ValueError, match="old.tsv: columns"):
         files.read_cells(tmp_path / "old.tsv")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 256 KiB filesystem (a tmpfs: needs root, as CI has)."""
+    import os
+    import subprocess
+
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    if (
+        os.geteuid() != 0
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+    ):
+        pytest.skip("a size-limited tmpfs needs root")
+    yield folder
+    subprocess.run(["umount", str(folder)])
+
+
+JOB = """
+import sys, numpy as np
+from actgrid.logs import to_log
+to_log(sys.argv[1] + "/job.log")
+from actgrid import files
+{writer}
+"""
+
+
+@pytest.mark.parametrize(
+    "writer,message",
+    [  # too big to start: refused before a byte is written; no size given (or the disk filled
+        # by others meanwhile): it fails as HDF5 fills the disk
+        (
+            "files.write_png(sys.argv[1] + '/big.png', np.zeros((600, 600, 3), np.uint8))",
+            "needs about",
+        ),
+        (
+            "with files.write_h5(sys.argv[1] + '/a.h5', 'thing') as f:\n"
+            "    f.create_dataset('x', data=np.random.rand(300, 300))",
+            "needs more than",
+        ),
+    ],
+)
+def test_full_disk_ends_a_job_with_one_line_naming_the_file(small_disk, writer, message):
+    import subprocess
+    import sys
+
+    (small_disk / "filler").write_bytes(b"x" * (64 << 10))
+    done = subprocess.run(
+        [sys.executable, "-c", JOB.format(writer=writer), str(small_disk)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()  # on the console: the log may be on the full disk
+    assert line.startswith(f"actgrid: disk full: {small_disk}/") and message in line, line
+    assert "free space and rerun" in line
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "job.log"]  # no partial file

@@ -129,8 +129,8 @@ def hide_gpus() -> None:
 
 
 def start_tensorflow(threads: int, gpu: bool = False, memory_limit_mb: int | None = None):
-    """A job's TensorFlow: its GPU slot (``gpu``) or none, its threads, its GPU memory; ops run
-    one at a time, so the same inputs give the same bits.
+    """A job's TensorFlow: its GPU slot (``gpu``) or none, its threads, its GPU memory, and the
+    settings that make the same inputs give the same bits.
 
     Call before TensorFlow is imported anywhere else. Returns the slot taken, if any.
     """

@@ -316,8 +316,8 @@ def check_same_layer(first: tuple[str, dict], path, attrs: dict) -> None:
 # --- render files ----------------------------------------------------------------------------
 def write_shared(out, state: dict, trace: np.ndarray, attrs: dict) -> None:
     """Phase one's state: ``state[photo][unique|groups][param|m|v|t]`` arrays."""
-    arrays = [a for parts in state.values() for part in parts.values() for a in part.values()]
-    with write_h5(out, SHARED, nbytes(trace, *arrays)) as f:
+    every = [a for parts in state.values() for part in parts.values() for a in part.values()]
+    with write_h5(out, SHARED, nbytes(trace, *every)) as f:
         for photo, parts in state.items():
             for part, arrays in parts.items():
                 for key, array in arrays.items():
@@ -342,8 +342,8 @@ def write_shard(out, photos: dict, trace: np.ndarray, attrs: dict) -> None:
     """A shard's cells of each photo: ``photos[name]`` holds ``cells`` (their indices),
     ``cells_total``, ``tiles`` [n, W, W, 3], each of ``metrics.CELL_FIGURES`` [n] and, for the
     shared method, ``groups`` (the group images' Fourier parameters)."""
-    arrays = [a for per_photo in photos.values() for a in per_photo.values()]
-    with write_h5(out, SHARD, nbytes(trace, *arrays)) as f:
+    every = [a for per_photo in photos.values() for a in per_photo.values()]
+    with write_h5(out, SHARD, nbytes(trace, *every)) as f:
         for name, arrays in photos.items():
             g = f.create_group(f"images/{name}")
             g.attrs["cells_total"] = arrays["cells_total"]

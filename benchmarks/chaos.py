@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -171,23 +172,28 @@ def resume(workdir: Path, args: list[str], env=None, tries: int = 5) -> tuple[in
 
 
 def kill_jobs(workdir: Path, args: list[str], fraction: float, rng: random.Random) -> tuple:
-    """SIGKILL ``fraction`` of the planned jobs (at least one), each a moment after it starts."""
+    """SIGKILL ``fraction`` of the planned jobs (at least one), each a moment (0.1-1 s) after it
+    starts: every few job starts, until that many are dead."""
     total = planned_jobs(workdir, args)
-    n_kill = max(1, round(fraction * total + 0.5))
-    doomed = set(rng.sample(range(max(total - 2, n_kill)), n_kill))  # start ordinals to kill
-    run, seen, killed = Controller(workdir, ["--keep-going", *args]), [], 0
+    n_kill = max(1, math.ceil(fraction * total))
+    every = max(1, round(0.5 / fraction)) if fraction > 0 else 1  # often enough to reach n_kill
+    run, seen, due, killed = Controller(workdir, ["--keep-going", *args]), set(), {}, 0
     while run.running():
+        now = time.time()
         for pid in job_pids(workdir):
             if pid not in seen:
-                seen.append(pid)
-                if len(seen) - 1 in doomed:
-                    time.sleep(rng.uniform(0.2, 2.0))
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                        killed += 1
-                    except ProcessLookupError:
-                        pass
-        time.sleep(0.1)
+                seen.add(pid)
+                if len(seen) % every == 0 and killed + len(due) < n_kill:
+                    due[pid] = now + rng.uniform(0.1, 1.0)
+        for pid, when in list(due.items()):
+            if now >= when:
+                del due[pid]
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed += 1
+                except ProcessLookupError:  # it finished first: another start takes its place
+                    pass
+        time.sleep(0.05)
     return killed, run.wait()
 
 
@@ -223,6 +229,7 @@ def scenario(name, clean, workdir, results, args, make_fault, env=None) -> dict:
     figures["raw tracebacks of errno 28"] = (log + resumed).count("[Errno 28]")
     figures["asked for --rerun-incomplete"] = "--rerun-incomplete" in resumed
     figures["seconds"] = round(time.time() - start)
+    print(json.dumps(figures), flush=True)
     return figures
 
 
@@ -238,6 +245,7 @@ def local_scenarios(folder: Path, photos, kinds, fraction, rng, config=CHEAP) ->
     clean = outputs(clean_dir / "results")
     size = sum((clean_dir / "results" / k).stat().st_size for k in clean)
     rows = [{"scenario": "clean", "outputs": len(clean), "seconds": round(clean_seconds)}]
+    print(json.dumps(rows[-1]), flush=True)
     for kind in kinds:
         if kind == "kill":
             w = workflow_copy(folder / kind, photos, config)
@@ -277,6 +285,7 @@ def slurm_scenarios(folder: Path, photos: list[Path], rng) -> list[dict]:
             raise RuntimeError(f"the clean SLURM run failed:\n{log[-3000:]}")
         clean = outputs(clean_dir / "results")
         rows = [{"scenario": "slurm clean", "outputs": len(clean), "seconds": round(clean_seconds)}]
+        print(json.dumps(rows[-1]), flush=True)
 
         w = workflow_copy(folder / "slurm-controller", photos, CHEAP)
 
@@ -331,12 +340,12 @@ def main() -> None:
         folder = Path(tmp)
         photos = derive_photos(folder / "photos", args.photos)
         kinds = [k for k in args.scenarios.split(",") if k]
-        rows = local_scenarios(folder, photos, kinds, args.kill_fraction, rng)
+        rows = local_scenarios(folder, photos, kinds, args.kill_fraction, rng) if kinds else []
         if args.slurm:
             rows += slurm_scenarios(folder, photos, rng)
     print(f"date {time.strftime('%Y-%m-%d')}, {args.photos} photos, {os.cpu_count()} cores")
     for row in rows:
-        print(json.dumps(row))
+        print(json.dumps(row))  # again, together
 
 
 if __name__ == "__main__":

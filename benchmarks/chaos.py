@@ -176,7 +176,7 @@ def kill_jobs(workdir: Path, args: list[str], fraction: float, rng: random.Rando
     starts: every few job starts, until that many are dead."""
     total = planned_jobs(workdir, args)
     n_kill = max(1, math.ceil(fraction * total))
-    every = max(1, round(0.5 / fraction)) if fraction > 0 else 1  # often enough to reach n_kill
+    every = max(1, round(0.3 / fraction)) if fraction > 0 else 1  # often enough to reach n_kill
     run, seen, due, killed = Controller(workdir, ["--keep-going", *args]), set(), {}, 0
     while run.running():
         now = time.time()
@@ -255,13 +255,13 @@ def local_scenarios(folder: Path, photos, kinds, fraction, rng, config=CHEAP) ->
             w = workflow_copy(folder / kind, photos, config)
             fault = lambda: cut_power(w, args, 0.45 * clean_seconds)  # noqa: E731
             rows.append(scenario(kind, clean, w, w / "results", args, fault))
-        elif kind == "disk":
-            mount = folder / "small-disk"
+        elif kind == "disk":  # the tmpfs mounted on the results folder: the same paths
+            w = workflow_copy(folder / kind, photos, config)
+            mount = w / "results"
             mount.mkdir()
-            w = workflow_copy(folder / kind, photos, config, results=str(mount / "results"))
             fault = lambda: fill_disk(w, args, mount, size // 2)  # noqa: E731
             try:
-                rows.append(scenario(kind, clean, w, mount / "results", args, fault))
+                rows.append(scenario(kind, clean, w, mount, args, fault))
             finally:
                 subprocess.run(["umount", str(mount)])
     return rows
@@ -273,6 +273,8 @@ def slurm_scenarios(folder: Path, photos: list[Path], rng) -> list[dict]:
 
     args = ["--profile", "profiles/slurm", "--seconds-between-status-checks", "3"]
     args += ["--slurm-init-seconds-before-status-checks", "3"]
+    # groups of two: profiles/slurm's 25-job groups ask for 25 CPUs, more than this node has
+    args += ["--group-components", "prepare=2", "assemble=2"]
     cluster = SingleNodeSlurm(folder / "slurm")
     cluster.start()
     try:

@@ -1,5 +1,5 @@
-"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture, metrics.json and
-cells.tsv (each cell's figures)."""
+"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture and a thumbnail;
+write metrics.json and cells.tsv (each cell's figures)."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
     ``shard_paths``: its batch's shards. ``out`` names the outputs: ``grid``,
-    ``side_by_side``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
+    ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
     measured with it.
     """
     acts, photo, attrs = files.read_activations(activations_path)
@@ -74,6 +74,7 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     }
     files.write_png(out.grid, grid)
     files.write_png(out.side_by_side, side_by_side(photo, grid))
+    files.write_thumbnail(out.thumbnail, grid)
     files.write_cells(out.cells, rows, cols, cells)
     files.write_json(out.metrics, report)
     return report

@@ -185,7 +185,8 @@ def place_tiles(tiles: np.ndarray, places: np.ndarray, n: int, scale=None) -> np
 
 def assemble(bins_path, shard_paths, out, p: dict) -> dict:
     """Place each bin's tile in ``atlas.png`` (``out.atlas``) and its most typical photo patch
-    in ``patches.png`` (``out.patches``, the same places), and write ``atlas.json``
+    in ``patches.png`` (``out.patches``, the same places), its thumbnail (``out.thumbnail``),
+    and write ``atlas.json``
     (``out.metrics``): the atlas's figures and each filled bin's count, figures and patches.
 
     ``p``: ``crop``, ``size_by_count`` and the names and render parameters to record.
@@ -201,7 +202,9 @@ def assemble(bins_path, shard_paths, out, p: dict) -> dict:
     counts = b["counts"][b["places"][:, 0], b["places"][:, 1]]
     scale = np.sqrt(counts / counts.max()) if p["size_by_count"] else None
     tiles = grid.crop_tiles(cells["tiles"], p["crop"])
-    files.write_png(out.atlas, grid.to_uint8(place_tiles(tiles, b["places"], n, scale)))
+    picture = grid.to_uint8(place_tiles(tiles, b["places"], n, scale))
+    files.write_png(out.atlas, picture)
+    files.write_thumbnail(out.thumbnail, picture)
     typical = grid.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, p["crop"])
     files.write_png(out.patches, grid.to_uint8(place_tiles(typical, b["places"], n, scale)))
     photos = b["photos"]

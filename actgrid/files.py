@@ -124,6 +124,17 @@ def write_png(path, image: np.ndarray) -> None:
         Image.fromarray(image).save(tmp)
 
 
+THUMBNAIL_SIDE = 160  # pixels: an index page's card
+
+
+def write_thumbnail(path, image: np.ndarray, side: int = THUMBNAIL_SIDE) -> None:
+    """An RGB uint8 array shrunk to fit ``side``×``side`` (Lanczos), as a JPEG (quality 90)."""
+    small = Image.fromarray(image)
+    small.thumbnail((side, side), Image.LANCZOS)
+    with atomic(path, side * side * 3) as tmp:
+        small.save(tmp, format="JPEG", quality=90)
+
+
 def read_png(path) -> np.ndarray:
     """A picture as an RGB uint8 array [h, w, 3]."""
     return np.asarray(Image.open(path).convert("RGB"))

@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from actgrid import files, tags
+from actgrid import files, paths, tags
 from actgrid.params import RenderParams
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas/config.schema.yaml"
-NAMES = ("dataset", "image", "model", "layer", "groups", "render")
 
 
 @dataclass(frozen=True)
@@ -40,11 +39,11 @@ class Grid:
 
     def __init__(self, folder):
         self.folder = Path(folder)
-        if not (self.folder / "metrics.json").is_file():
-            raise FileNotFoundError(f"{self.folder}: no metrics.json here; not a finished grid")
-        parts = self.folder.resolve().parts[-len(NAMES) :]
+        if not (self.folder / paths.METRICS).is_file():
+            raise FileNotFoundError(f"{self.folder}: no {paths.METRICS} here; not a finished grid")
         #: dataset, image, model, layer, groups and render: the folder's names
-        self.names = dict(zip(NAMES, parts))
+        self.names = paths.grid_names(self.folder)
+        self._sources = paths.grid_sources(self.folder)
 
     def __repr__(self):
         return f"Grid({str(self.folder)!r})"
@@ -58,17 +57,17 @@ class Grid:
     @cached_property
     def metrics(self) -> dict:
         """metrics.json: the grid's figures."""
-        return files.read_json(self.folder / "metrics.json")
+        return files.read_json(self.folder / paths.METRICS)
 
     @cached_property
     def cells(self) -> dict[str, np.ndarray]:
         """cells.tsv: each cell's row, column, shard and figures, [rows, cols] arrays."""
-        table = files.read_cells(self.folder / "cells.tsv")
+        table = files.read_cells(self.folder / paths.CELLS)
         return {k: v.reshape(self.shape) for k, v in table.items()}
 
     @cached_property
     def _activations(self):
-        return files.read_activations(self.folder.parent.parent / "activations.h5")
+        return files.read_activations(self._sources["activations"])
 
     @property
     def targets(self) -> np.ndarray:
@@ -88,13 +87,13 @@ class Grid:
     @cached_property
     def picture(self) -> np.ndarray:
         """grid.png, [h, w, 3] uint8 (tiles cropped as assembled)."""
-        return files.read_png(self.folder / "grid.png")
+        return files.read_png(self.folder / paths.GRID)
 
     @cached_property
     def shard_files(self) -> list[Path]:
         """The render shards its cells came from."""
         if "shards" not in self.metrics:
-            raise ValueError(f"{self.folder}/metrics.json names no shards; rerun its assemble")
+            raise ValueError(f"{self.folder}/{paths.METRICS} names no shards; rerun its assemble")
         return [self.folder / path for path in self.metrics["shards"]]
 
     @cached_property
@@ -110,11 +109,11 @@ class Grid:
     @cached_property
     def groups(self) -> Groups | None:
         """The NMF groups (shared method), else None."""
-        if not tags.has_groups(self.names["groups"]):
+        if "groups" not in self._sources:
             return None
         from actgrid.optvis.param import spectra_to_rgb
 
-        weights, components = files.read_groups(self.folder.parent / "groups.h5")
+        weights, components = files.read_groups(self._sources["groups"])
         spectra = files.read_group_spectra(self.shard_files[0], self.names["image"])
         images = spectra_to_rgb(spectra, self.params.tile_size).astype(np.float32)
         return Groups(weights.reshape(*self.shape, -1), components, images)
@@ -154,14 +153,13 @@ def grids(config="config.yaml", base=".", **select) -> list[Grid]:
 
     ``base``: the folder the workflow ran in (results and dataset paths start there).
     """
-    from actgrid.layout import Plan
     from actgrid.models import from_config
 
     config = load_config(config)
-    plan = Plan(config, from_config(config["model"]).identity, base)
+    plan = paths.Plan(config, from_config(config["model"]).identity, base)
     return [
         Grid(Path(base) / folder)
         for names, folder in zip(plan.grids(), plan.grid_dirs())
         if all(names[k] == v for k, v in select.items())
-        and (Path(base) / folder / "metrics.json").is_file()
+        and (Path(base) / folder / paths.METRICS).is_file()
     ]

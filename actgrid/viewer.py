@@ -1,7 +1,9 @@
-"""Self-contained HTML pages to explore grids: a viewer per grid and an index per dataset.
+"""HTML pages to explore grids: a viewer per grid (and atlas) and an index per dataset.
 
-Every picture and figure is embedded in the page (data URIs and a JSON block), so a page works
-offline, opened straight from disk, with no CDN and nothing beside it.
+A viewer embeds every picture and figure (data URIs and a JSON block): it works offline, opened
+straight from disk, with no CDN and nothing beside it. An index embeds its table's figures and
+links what lies in the results tree beside it (the grids' thumbnails and viewers), so that it
+stays small for datasets of many thousand grids.
 """
 
 from __future__ import annotations
@@ -14,16 +16,14 @@ import math
 import re
 from importlib import resources
 from pathlib import Path
-from urllib.parse import quote
 
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble, files, metrics, tags
+from actgrid import assemble, files, metrics, paths, tags
 from actgrid.optvis import param
 
 TOP_CHANNELS = 6
-THUMBNAIL = 160
 
 
 def png_uri(image: np.ndarray | Image.Image, fmt: str = "png") -> str:
@@ -141,12 +141,6 @@ def write_atlas_viewer(out, data: dict) -> None:
     files.write_text(out, page("atlas.html", data))
 
 
-def thumbnail(grid_png) -> str:
-    image = Image.open(grid_png).convert("RGB")
-    image.thumbnail((THUMBNAIL, THUMBNAIL), Image.LANCZOS)
-    return png_uri(image)
-
-
 NAME_COLUMNS = ["image", "model", "layer", "method", "render"]
 # The index's figures: their places in metrics.json, joined by "_" as metrics.tsv's columns.
 FIGURES = {
@@ -177,57 +171,69 @@ def figure(figures: dict, keys: tuple[str, ...], digits: int | None = 4) -> floa
     return float(figures) if digits is None else round(float(figures), digits)
 
 
-def index_rows(dataset_dir, viewers) -> list[dict]:
-    """One row per grid of a dataset: names, figures, thumbnail, the viewer's relative path."""
+def index_rows(dataset_dir, grid_dirs) -> list[dict]:
+    """One row per grid of a dataset: its names, its figures and its folder's link from the
+    dataset's folder."""
     rows = []
-    for viewer in viewers:
-        render_dir = Path(viewer).parent
-        image, model, layer, groups, render_tag = render_dir.relative_to(dataset_dir).parts
-        figures = files.read_json(render_dir / "metrics.json")
-        names = dict(zip(NAME_COLUMNS, (image, model, layer, tags.method_name(groups), render_tag)))
+    for folder in grid_dirs:
+        names = paths.grid_names(folder)
+        figures = files.read_json(Path(folder) / paths.METRICS)
         rows.append(
             {
-                **names,
+                **{k: names[k] for k in ("image", "model", "layer", "render")},
+                "method": tags.method_name(names["groups"]),
                 **{name: figure(figures, keys) for name, keys in FIGURES.items()},
-                "viewer": "/".join(
-                    quote(part) for part in Path(viewer).relative_to(dataset_dir).parts
-                ),
-                "thumbnail": thumbnail(render_dir / "grid.png"),
+                "folder": paths.link(folder, dataset_dir),
             }
         )
     return rows
 
 
-def atlas_cards(dataset_dir, atlas_viewers) -> list[dict]:
-    """One card per atlas of a dataset: what it shows, its thumbnail, its viewer's path."""
+def atlas_cards(dataset_dir, atlas_dirs) -> list[dict]:
+    """One card per atlas of a dataset: what it shows, and links to its thumbnail and viewer."""
     cards = []
-    for viewer in atlas_viewers:
-        folder = Path(viewer).parent
-        report = files.read_json(folder / "atlas.json")
+    for folder in map(Path, atlas_dirs):
+        report = files.read_json(folder / paths.ATLAS_FIGURES)
         cards.append(
             {
                 "what": f"{report['layer']} · {tags.method_name(report['groups'])} · "
                 f"{folder.name}",
                 "figures": f"{report['bins_filled']} bins · {report['samples']} vectors · "
                 f"faithfulness {figure(report, ('faithfulness', 'mean'), 3)}",
-                "viewer": "/".join(quote(part) for part in folder.relative_to(dataset_dir).parts)
-                + "/viewer.html",
-                "thumbnail": thumbnail(folder / "atlas.png"),
+                "viewer": paths.link(folder / paths.VIEWER, dataset_dir),
+                "thumbnail": paths.link(folder / paths.THUMBNAIL, dataset_dir),
             }
         )
     return cards
 
 
-def write_index(dataset: str, dataset_dir, viewers, out_html, out_tsv, atlases=()) -> None:
-    """The dataset's index page (a card per atlas and per grid, linking its viewer) and
-    metrics.tsv (the grids' figures)."""
-    rows = index_rows(dataset_dir, viewers)
+def write_index(dataset: str, dataset_dir, grid_dirs, out_html, out_tsv, atlas_dirs=()) -> None:
+    """The dataset's index page (a sortable, paged table of its grids, their thumbnails linking
+    their viewers, and a card per atlas) and metrics.tsv (the grids' figures).
+
+    The thumbnails are the grids' own files, linked, and each name is written once: the page
+    stays small (about 150 bytes a grid) and loads only the thumbnails of the page shown."""
+    rows = index_rows(dataset_dir, grid_dirs)
     columns = NAME_COLUMNS + list(FIGURES)
+    strings: dict[str, int] = {}  # each name and link part once, rows hold their indices
+
+    def code(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
     data = {
         "title": f"actgrid · {dataset}",
-        "rows": rows,
+        "columns": columns,
+        "rows": [
+            [code(row[c]) for c in NAME_COLUMNS]
+            + [row[f] for f in FIGURES]
+            + [[code(part) for part in row["folder"].split("/")]]
+            for row in rows
+        ],
+        "strings": list(strings),
         "figures": list(FIGURES),
-        "atlases": atlas_cards(dataset_dir, atlases),
+        "viewer": paths.VIEWER,
+        "thumbnail": paths.THUMBNAIL,
+        "atlases": atlas_cards(dataset_dir, atlas_dirs),
     }
     files.write_text(out_html, page("index.html", data))
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]

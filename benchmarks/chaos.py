@@ -36,7 +36,7 @@ import h5py
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-WORKFLOW = ["Snakefile", "rules", "scripts", "schemas", "profiles", "envs", "report"]
+WORKFLOW = ["Snakefile", "actgrid", "rules", "scripts", "schemas", "profiles", "envs", "report"]
 CHEAP = {  # seconds a job, not minutes: the faults matter here, not the pictures
     "model": {"name": "efficientnet_lite0", "input_size": 96, "resize": "stretch"},
     "layers": ["block10_dw_relu"],

@@ -76,7 +76,7 @@ def prepare(workdir: Path, names: list[str], config: dict):
 
 def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
     """Render all photos with ``p`` in one render call, assemble each; their figures and time."""
-    from actgrid import assemble, render, viewer
+    from actgrid import assemble, paths, render, viewer
 
     shard = workdir / f"{label}.h5"
     start = time.perf_counter()
@@ -87,9 +87,11 @@ def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
         folder = workdir / label / photo.name
         folder.mkdir(parents=True, exist_ok=True)
         out = SimpleNamespace(
-            **{k: str(folder / f"{k}.{e}") for k, e in (("grid", "png"), ("side_by_side", "png"))},
-            metrics=str(folder / "metrics.json"),
-            cells=str(folder / "cells.tsv"),
+            grid=str(folder / paths.GRID),
+            side_by_side=str(folder / paths.SIDE_BY_SIDE),
+            thumbnail=str(folder / paths.THUMBNAIL),
+            metrics=str(folder / paths.METRICS),
+            cells=str(folder / paths.CELLS),
         )
         report = assemble.assemble(
             photo.targets,

@@ -7,11 +7,11 @@ rule atlas_sample:
     input:
         unpack(atlas_sources),
     output:
-        f"{ATLAS_DIR}/samples.h5",
+        f"{ATLAS_DIR}/{paths.SAMPLES}",
     log:
-        f"{ATLAS_DIR}/logs/sample.log",
+        paths.log_file(ATLAS_DIR, "sample"),
     benchmark:
-        f"{ATLAS_DIR}/benchmarks/sample.tsv"
+        paths.benchmark_file(ATLAS_DIR, "sample")
     conda:
         "../envs/actgrid.yaml"
     threads: 1
@@ -24,13 +24,13 @@ rule atlas_sample:
 rule atlas_layout:
     """The sample's 2-D layout (UMAP, cosine distance)."""
     input:
-        f"{ATLAS_DIR}/samples.h5",
+        f"{ATLAS_DIR}/{paths.SAMPLES}",
     output:
-        f"{ATLAS_DIR}/layout.h5",
+        f"{ATLAS_DIR}/{paths.LAYOUT}",
     log:
-        f"{ATLAS_DIR}/logs/layout.log",
+        paths.log_file(ATLAS_DIR, "layout"),
     benchmark:
-        f"{ATLAS_DIR}/benchmarks/layout.tsv"
+        paths.benchmark_file(ATLAS_DIR, "layout")
     conda:
         "../envs/actgrid.yaml"
     # seeded UMAP runs on one thread; unseeded, on all the cores Snakemake grants
@@ -44,14 +44,14 @@ rule atlas_layout:
 rule atlas_bins:
     """An n×n grid over the layout: each full enough bin's mean vector, counts, patches."""
     input:
-        samples=f"{ATLAS_DIR}/samples.h5",
-        layout=f"{ATLAS_DIR}/layout.h5",
+        samples=f"{ATLAS_DIR}/{paths.SAMPLES}",
+        layout=f"{ATLAS_DIR}/{paths.LAYOUT}",
     output:
-        f"{ATLAS_DIR}/bins.h5",
+        f"{ATLAS_DIR}/{paths.BINS}",
     log:
-        f"{ATLAS_DIR}/logs/bins.log",
+        paths.log_file(ATLAS_DIR, "bins"),
     benchmark:
-        f"{ATLAS_DIR}/benchmarks/bins.tsv"
+        paths.benchmark_file(ATLAS_DIR, "bins")
     conda:
         "../envs/actgrid.yaml"
     threads: 1
@@ -66,24 +66,24 @@ rule atlas_bins:
 
 use rule factorize as atlas_factorize with:
     input:
-        f"{ATLAS_DIR}/bins.h5",
+        f"{ATLAS_DIR}/{paths.BINS}",
     output:
-        f"{ATLAS_DIR}/{{groups}}/groups.h5",
+        f"{ATLAS_GROUPS_DIR}/{paths.GROUPS}",
     log:
-        f"{ATLAS_DIR}/{{groups}}/logs/factorize.log",
+        paths.log_file(ATLAS_GROUPS_DIR, "factorize"),
     benchmark:
-        f"{ATLAS_DIR}/{{groups}}/benchmarks/factorize.tsv"
+        paths.benchmark_file(ATLAS_GROUPS_DIR, "factorize")
 
 
 use rule render_shared as atlas_render_shared with:
     input:
         unpack(atlas_render_inputs),
     output:
-        f"{ATLAS_RENDER_DIR}/shared.h5",
+        f"{ATLAS_RENDER_DIR}/{paths.SHARED}",
     log:
-        f"{ATLAS_RENDER_DIR}/logs/shared.log",
+        paths.log_file(ATLAS_RENDER_DIR, "shared"),
     benchmark:
-        f"{ATLAS_RENDER_DIR}/benchmarks/shared.tsv"
+        paths.benchmark_file(ATLAS_RENDER_DIR, "shared")
     params:
         cfg=lambda w: {"render": render_params(w), "images": [atlas.NAME]},
 
@@ -92,11 +92,11 @@ use rule render_shard as atlas_render_shard with:
     input:
         unpack(shard_inputs(atlas_render_inputs, ATLAS_RENDER_DIR)),
     output:
-        layout.shard_file(ATLAS_RENDER_DIR),
+        paths.shard_file(ATLAS_RENDER_DIR),
     log:
-        f"{ATLAS_RENDER_DIR}/shards{{n}}/logs/shard{{i}}.log",
+        paths.log_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}"),
     benchmark:
-        f"{ATLAS_RENDER_DIR}/shards{{n}}/benchmarks/shard{{i}}.tsv"
+        paths.benchmark_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}")
     params:
         cfg=lambda w: {
             "render": render_params(w),
@@ -110,29 +110,30 @@ rule atlas:
     """Place each bin's tile (atlas.png) and its most typical photo patch (patches.png); write
     atlas.json (per-bin figures) and the atlas's viewer."""
     input:
-        bins=f"{ATLAS_DIR}/bins.h5",
+        bins=f"{ATLAS_DIR}/{paths.BINS}",
         shards=atlas_shard_files,
     output:
         atlas=report(
-            f"{ATLAS_RENDER_DIR}/atlas.png",
+            f"{ATLAS_RENDER_DIR}/{paths.ATLAS}",
             caption="../report/atlas.rst",
             category="{dataset}",
             subcategory="atlas",
             labels=figure_labels("atlas"),
         ),
         patches=report(
-            f"{ATLAS_RENDER_DIR}/patches.png",
+            f"{ATLAS_RENDER_DIR}/{paths.PATCHES}",
             caption="../report/atlas_patches.rst",
             category="{dataset}",
             subcategory="atlas",
             labels=figure_labels("atlas: photo patches"),
         ),
-        metrics=f"{ATLAS_RENDER_DIR}/atlas.json",
-        viewer=f"{ATLAS_RENDER_DIR}/viewer.html",
+        thumbnail=f"{ATLAS_RENDER_DIR}/{paths.THUMBNAIL}",
+        metrics=f"{ATLAS_RENDER_DIR}/{paths.ATLAS_FIGURES}",
+        viewer=f"{ATLAS_RENDER_DIR}/{paths.VIEWER}",
     log:
-        f"{ATLAS_RENDER_DIR}/logs/atlas.log",
+        paths.log_file(ATLAS_RENDER_DIR, "atlas"),
     benchmark:
-        f"{ATLAS_RENDER_DIR}/benchmarks/atlas.tsv"
+        paths.benchmark_file(ATLAS_RENDER_DIR, "atlas")
     conda:
         "../envs/actgrid.yaml"
     threads: 1

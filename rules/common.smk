@@ -1,7 +1,7 @@
 import json
 import os
 
-from actgrid import atlas, datasets, devices, files, layout, tags
+from actgrid import atlas, datasets, devices, files, paths, tags
 from actgrid.params import TAG_PATTERN, RenderParams
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
@@ -10,13 +10,16 @@ RESULTS = config["results"]
 RENDER = config["render"]
 ATLAS = config["atlas"]
 MODEL = from_config(config["model"])
-PLAN = layout.Plan(config, MODEL.identity)
-# File patterns, the names left as wildcards (actgrid/layout.py).
-LAYER_DIR = layout.layer_dir(RESULTS)
-RENDER_DIR = layout.render_dir(RESULTS)
-BATCH_DIR = layout.batch_dir(RESULTS)
-ATLAS_DIR = layout.atlas_dir(RESULTS)
-ATLAS_RENDER_DIR = layout.atlas_render_dir(RESULTS)
+PLAN = paths.Plan(config, MODEL.identity)
+# Folder patterns, the names left as wildcards; every file name is in actgrid/paths.py too.
+DATASET_DIR = paths.dataset_dir(RESULTS)
+LAYER_DIR = paths.layer_dir(RESULTS)
+GROUPS_DIR = paths.groups_dir(RESULTS)
+RENDER_DIR = paths.render_dir(RESULTS)
+BATCH_DIR = paths.batch_dir(RESULTS)
+ATLAS_DIR = paths.atlas_dir(RESULTS)
+ATLAS_GROUPS_DIR = paths.atlas_groups_dir(RESULTS)
+ATLAS_RENDER_DIR = paths.atlas_render_dir(RESULTS)
 
 
 def plan_gpus():
@@ -79,28 +82,41 @@ def image_path(wildcards):
 
 
 def all_grids():
-    return [f"{d}/{name}" for d in PLAN.grid_dirs() for name in layout.GRID_FILES]
+    return [f"{d}/{name}" for d in PLAN.grid_dirs() for name in paths.GRID_FILES]
 
 
 def all_atlases():
-    return [f"{d}/{name}" for d in PLAN.atlas_dirs() for name in layout.ATLAS_FILES]
+    return [f"{d}/{name}" for d in PLAN.atlas_dirs() for name in paths.ATLAS_FILES]
 
 
 def dataset_grids(wildcards):
-    """Every grid and atlas of one dataset: viewers, pictures and figures (the index page's
-    inputs)."""
-    dirs = PLAN.grid_dirs(wildcards.dataset)
-    atlas_dirs = PLAN.atlas_dirs(wildcards.dataset)
+    """Every grid and atlas of one dataset (the index page's inputs): each one's files."""
     return {
-        "viewers": [f"{d}/viewer.html" for d in dirs],
-        "grids": [f"{d}/grid.png" for d in dirs],
-        "metrics": [f"{d}/metrics.json" for d in dirs],
-        "atlases": [f"{d}/{name}" for d in atlas_dirs for name in layout.ATLAS_FILES],
+        "grids": [
+            f"{d}/{name}" for d in PLAN.grid_dirs(wildcards.dataset) for name in paths.GRID_FILES
+        ],
+        "atlases": [
+            f"{d}/{name}" for d in PLAN.atlas_dirs(wildcards.dataset) for name in paths.ATLAS_FILES
+        ],
+    }
+
+
+def index_params(wildcards):
+    """The index's dataset, its folder and the folders of its grids and atlases."""
+    return {
+        "dataset": wildcards.dataset,
+        "folder": paths.dataset_dir(RESULTS, wildcards.dataset),
+        "grids": PLAN.grid_dirs(wildcards.dataset),
+        "atlases": PLAN.atlas_dirs(wildcards.dataset),
     }
 
 
 def all_indexes():
-    return [f"{RESULTS}/{dataset}/{name}" for dataset in PLAN.images for name in layout.INDEX_FILES]
+    return [
+        f"{paths.dataset_dir(RESULTS, dataset)}/{name}"
+        for dataset in PLAN.images
+        for name in paths.INDEX_FILES
+    ]
 
 
 def figure_labels(figure):
@@ -136,9 +152,9 @@ def batch_inputs(wildcards):
         LAYER_DIR.format(**{**dict(wildcards.items()), "image": image})
         for image in batch_images(wildcards)
     ]
-    inputs = {"targets": [f"{d}/activations.h5" for d in layer_dirs]}
+    inputs = {"targets": [f"{d}/{paths.ACTIVATIONS}" for d in layer_dirs]}
     if tags.has_groups(wildcards.groups):
-        inputs["groups"] = [f"{d}/{wildcards.groups}/groups.h5" for d in layer_dirs]
+        inputs["groups"] = [f"{d}/{wildcards.groups}/{paths.GROUPS}" for d in layer_dirs]
     return inputs
 
 
@@ -150,7 +166,7 @@ def shard_inputs(render_inputs, folder_pattern):
     def inputs(wildcards):
         found = render_inputs(wildcards)
         if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
-            found["shared"] = f"{folder_pattern.format(**dict(wildcards.items()))}/shared.h5"
+            found["shared"] = f"{folder_pattern.format(**dict(wildcards.items()))}/{paths.SHARED}"
         return found
 
     return inputs
@@ -173,13 +189,12 @@ def assemble_params(wildcards):
 def viewer_inputs(wildcards):
     render_dir = RENDER_DIR.format(**dict(wildcards.items()))
     inputs = {
-        name: f"{render_dir}/{name}.{ext}"
-        for name, ext in (("grid", "png"), ("metrics", "json"), ("cells", "tsv"))
+        "grid": f"{render_dir}/{paths.GRID}",
+        "metrics": f"{render_dir}/{paths.METRICS}",
+        "cells": f"{render_dir}/{paths.CELLS}",
+        **{k: str(v) for k, v in paths.grid_sources(render_dir).items()},
     }
-    layer_dir = LAYER_DIR.format(**dict(wildcards.items()))
-    inputs["activations"] = f"{layer_dir}/activations.h5"
     if tags.has_groups(wildcards.groups):
-        inputs["groups"] = f"{layer_dir}/{wildcards.groups}/groups.h5"
         inputs["shard"] = shard_files(wildcards)[0]
     return inputs
 
@@ -208,9 +223,9 @@ def atlas_sample_params(wildcards):
 def atlas_render_inputs(wildcards):
     """An atlas's targets (its bins) and, for the shared method, their NMF groups."""
     folder = ATLAS_DIR.format(**dict(wildcards.items()))
-    inputs = {"targets": [f"{folder}/bins.h5"]}
+    inputs = {"targets": [f"{folder}/{paths.BINS}"]}
     if tags.has_groups(wildcards.groups):
-        inputs["groups"] = [f"{folder}/{wildcards.groups}/groups.h5"]
+        inputs["groups"] = [f"{folder}/{wildcards.groups}/{paths.GROUPS}"]
     return inputs
 
 

@@ -3,9 +3,9 @@ rule extract:
     input:
         image=image_path,
     output:
-        f"{LAYER_DIR}/activations.h5",
+        f"{LAYER_DIR}/{paths.ACTIVATIONS}",
     log:
-        f"{LAYER_DIR}/logs/extract.log",
+        paths.log_file(LAYER_DIR, "extract"),
     cache: "omit-software"
     conda:
         "../envs/actgrid.yaml"

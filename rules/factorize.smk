@@ -1,11 +1,11 @@
 rule factorize:
     """NMF of the activation vectors into groups (Lucid's ChannelReducer)."""
     input:
-        f"{LAYER_DIR}/activations.h5",
+        f"{LAYER_DIR}/{paths.ACTIVATIONS}",
     output:
-        f"{LAYER_DIR}/{{groups}}/groups.h5",
+        f"{GROUPS_DIR}/{paths.GROUPS}",
     log:
-        f"{LAYER_DIR}/{{groups}}/logs/factorize.log",
+        paths.log_file(GROUPS_DIR, "factorize"),
     cache: "omit-software"
     conda:
         "../envs/actgrid.yaml"

@@ -3,9 +3,9 @@ rule render_shared:
     input:
         unpack(batch_inputs),
     output:
-        f"{BATCH_DIR}/shared.h5",
+        f"{BATCH_DIR}/{paths.SHARED}",
     log:
-        f"{BATCH_DIR}/logs/shared.log",
+        paths.log_file(BATCH_DIR, "shared"),
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
@@ -24,9 +24,9 @@ rule render_shard:
     input:
         unpack(shard_inputs(batch_inputs, BATCH_DIR)),
     output:
-        layout.shard_file(BATCH_DIR),
+        paths.shard_file(BATCH_DIR),
     log:
-        f"{BATCH_DIR}/shards{{n}}/logs/shard{{i}}.log",
+        paths.log_file(paths.shards_dir(BATCH_DIR), "shard", "{i}"),
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"

@@ -10,14 +10,14 @@ rule viewer:
         unpack(viewer_inputs),
     output:
         report(
-            f"{RENDER_DIR}/viewer.html",
+            f"{RENDER_DIR}/{paths.VIEWER}",
             caption="../report/viewer.rst",
             category="{dataset}",
             subcategory="{image}",
             labels=figure_labels("viewer"),
         ),
     log:
-        f"{RENDER_DIR}/logs/viewer.log",
+        paths.log_file(RENDER_DIR, "viewer"),
     conda:
         "../envs/actgrid.yaml"
     threads: 1
@@ -33,23 +33,25 @@ rule index:
         unpack(dataset_grids),
     output:
         html=report(
-            f"{RESULTS}/{{dataset}}/index.html",
+            f"{DATASET_DIR}/{paths.INDEX}",
             caption="../report/index.rst",
             category="{dataset}",
             subcategory="all images",
             labels={"figure": "index page"},
         ),
         tsv=report(
-            f"{RESULTS}/{{dataset}}/metrics.tsv",
+            f"{DATASET_DIR}/{paths.METRICS_TABLE}",
             caption="../report/metrics.rst",
             category="{dataset}",
             subcategory="all images",
             labels={"figure": "metrics table (TSV)"},
         ),
     log:
-        f"{RESULTS}/logs/index_{{dataset}}.log",
+        paths.log_file(RESULTS, "index_{dataset}"),
     conda:
         "../envs/actgrid.yaml"
     threads: 1
+    params:
+        cfg=index_params,
     script:
         "../scripts/index.py"

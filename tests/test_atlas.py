@@ -231,6 +231,7 @@ def test_index_links_the_atlas(atlas_run, browser):
     assert link.count() == 1
     target = (workdir / "results/tiny" / link.get_attribute("href")).resolve()
     assert target.name == "viewer.html" and (target.parent / "atlas.png").exists()
+    assert link.locator("img").evaluate("img => img.naturalWidth") > 0  # its thumbnail file
     assert "bins" in link.inner_text() and problems == []
     page.close()
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from workflow_helpers import open_page, snakemake
 
-from actgrid import files, viewer
+from actgrid import files, paths, viewer
 from actgrid.params import RenderParams
 
 pytestmark = pytest.mark.slow
@@ -162,25 +162,91 @@ def test_any_grid_shape_and_awkward_names(browser, tmp_path, rows, cols):
     assert problems == []
 
 
+FIGURE_KEYS = ("faithfulness", "faithfulness_photo", "objective")
+
+
+def synthetic_grid(folder: Path, rng, coherence: float) -> Path:
+    """A finished grid's folder as the index reads it: metrics.json and a thumbnail."""
+    folder.mkdir(parents=True)
+    summary = {"mean": float(rng.random()), "median": 0.5, "min": 0.1}
+    metrics = {
+        **{key: summary for key in FIGURE_KEYS},
+        **{"coherence": coherence, "coherence_across_shards": 0.2, "coherence_photo": 0.1},
+    }
+    (folder / paths.METRICS).write_text(json.dumps(metrics))
+    files.write_thumbnail(folder / paths.THUMBNAIL, rng.integers(0, 255, (12, 12, 3), np.uint8))
+    return folder
+
+
+def rows_shown(page) -> list[list[str]]:
+    return page.locator("#body tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].slice(1).map(c => c.textContent))"
+    )
+
+
 def test_index_links_awkward_names_and_shows_undefined_figures(browser, tmp_path):
     folder = tmp_path / "d" / AWKWARD / "m" / "l" / "nmf3" / "W14_render"
-    folder.mkdir(parents=True)
-    viewer.write_viewer(folder / "viewer.html", synthetic_data(2, 3))
-    Image.new("RGB", (30, 20)).save(folder / "grid.png")
-    summary = {"mean": 0.5, "median": 0.5, "min": 0.1}
-    metrics = {
-        **{key: summary for key in ("faithfulness", "faithfulness_photo", "objective")},
-        **{"coherence": float("nan"), "coherence_across_shards": 0.2},
-        "coherence_photo": 0.1,
-    }
-    (folder / "metrics.json").write_text(json.dumps(metrics))
+    synthetic_grid(folder, np.random.default_rng(0), float("nan"))
+    viewer.write_viewer(folder / paths.VIEWER, synthetic_data(2, 3))
     index, tsv = tmp_path / "d/index.html", tmp_path / "d/metrics.tsv"
-    viewer.write_index("d", tmp_path / "d", [folder / "viewer.html"], index, tsv)
+    viewer.write_index("d", tmp_path / "d", [folder], index, tsv)
     page, problems = open_page(browser, index)
-    assert "coherence –" in page.text_content("a.card .figs")
+    header = page.locator("#head th").all_text_contents()
+    (row,) = rows_shown(page)
+    assert row[header.index("coherence") - 1] == "–" and row[0] == AWKWARD
     assert "nan" in tsv.read_text().splitlines()[1].split("\t")  # undefined, said plainly
-    page.locator("a.card").click()
+    assert page.locator("td.thumb img").evaluate("img => img.naturalWidth") == 12
+    page.locator("#body a").last.click()
     assert page.title().startswith(AWKWARD)
+    assert problems == []
+
+
+def test_index_of_a_thousand_grids_loads_pages_and_sorts(browser, tmp_path, shots):
+    """1,000 grids (and 10 with an undefined figure): a small page, one page of thumbnails
+    loaded, sorted by a figure both ways (undefined ones last), paged, filtered."""
+    rng = np.random.default_rng(1)
+    dataset = tmp_path / "many"
+    folders = [
+        synthetic_grid(
+            dataset / f"photo_{i:04d}" / "m" / "l" / "nmf6" / "W48_render",
+            rng,
+            float("nan") if i % 100 == 7 else float(rng.random()),
+        )
+        for i in range(1000)
+    ]
+    index = dataset / paths.INDEX
+    viewer.write_index("many", dataset, folders, index, dataset / paths.METRICS_TABLE)
+    assert index.stat().st_size < 250_000  # ~120 bytes a grid (it embedded 71 KB each)
+    page, problems = open_page(browser, index)
+    page.wait_for_load_state("load")
+    assert page.text_content("#page-info") == "page 1 of 20 · 1000 of 1000 grids"
+    loaded = page.locator("td.thumb img").evaluate_all(
+        "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length"
+    )
+    assert 0 < loaded <= 50
+    header = page.locator("#head th").all_text_contents()
+    column = header.index("coherence") - 1
+    figures = [json.loads((f / paths.METRICS).read_text())["coherence"] for f in folders]
+    defined = sorted((v for v in figures if v == v), reverse=True)
+
+    page.click('th[data-column="coherence"]')  # a figure: highest first
+    assert [float(r[column]) for r in rows_shown(page)[:3]] == pytest.approx(defined[:3], abs=6e-4)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=shots / "index_1000.png", full_page=False)
+    page.click('th[data-column="coherence"]')  # again: lowest first
+    assert float(rows_shown(page)[0][column]) == pytest.approx(defined[-1], abs=6e-4)
+    page.select_option("#per-page", "200")
+    for _ in range(4):
+        page.click("#next")
+    assert page.text_content("#page-info") == "page 5 of 5 · 1000 of 1000 grids"
+    assert [r[column] for r in rows_shown(page)[-10:]] == ["–"] * 10  # undefined: last
+    assert page.is_disabled("#next")
+
+    page.click('th[data-column="image"]')
+    page.fill("#filter", "photo_09")
+    assert page.text_content("#page-info") == "page 1 of 1 · 100 of 1000 grids"
+    names = [r[0] for r in rows_shown(page)]
+    assert names == [f"photo_{i:04d}" for i in range(900, 1000)]
     assert problems == []
 
 
@@ -188,10 +254,12 @@ def test_index_links_every_viewer_with_its_figures(tiny_run, browser, shots):
     workdir, _ = tiny_run
     index = workdir / "results/tiny/index.html"
     page, problems = open_page(browser, index)
-    cards = page.locator("a.card")
-    assert cards.count() == 2  # chelsea × (shared, naive)
-    for href in cards.evaluate_all("cards => cards.map(c => c.getAttribute('href'))"):
+    links = page.locator("#body td:nth-child(2) a")
+    assert links.count() == 2  # chelsea × (shared, naive)
+    for href in links.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
         assert (index.parent / href).is_file() and href.endswith("viewer.html")
+    widths = page.locator("td.thumb img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    assert len(widths) == 2 and all(0 < w <= 160 for w in widths)  # its own thumbnail file
     page.screenshot(path=shots / "index.png", full_page=True)
     header, *lines = (workdir / "results/tiny/metrics.tsv").read_text().splitlines()
     rows = [dict(zip(header.split("\t"), line.split("\t"))) for line in lines]
@@ -203,7 +271,7 @@ def test_index_links_every_viewer_with_its_figures(tiny_run, browser, shots):
             metrics["faithfulness"]["mean"], abs=1e-4
         )
         assert float(row["coherence"]) == pytest.approx(metrics["coherence"], abs=1e-4)
-    cards.first.click()
+    links.first.click()
     assert "chelsea" in page.title()
     assert problems == []
 

@@ -1,38 +1,76 @@
-"""Where the workflow puts each result, and which results a config asks for.
+"""Every file and folder name of the results tree, both ways: the path of what a result holds,
+and what a path holds, from the path.
 
-    <results>/<dataset>/<image>/<model>/<layer>/activations.h5
-        .../<groups>/groups.h5                      (shared method: NMF groups)
-        .../<groups>/<render>/grid.png, side_by_side.png, metrics.json, cells.tsv, viewer.html
+    <results>/<dataset>/<image>/<model>/<layer>/activations.h5          extract
+        .../<groups>/groups.h5                                            factorize (shared method)
+        .../<groups>/<render>/grid.png, side_by_side.png, thumbnail.jpg,  assemble
+                              metrics.json, cells.tsv
+        .../<groups>/<render>/viewer.html                                 viewer
     <results>/<dataset>/batches/<model>/<layer>/<groups>/<render>/<batch>/
-        shared.h5, shards<n>/shard<i>.h5            (render jobs: several photos each)
+        shared.h5, shards<n>/shard<i>.h5                                  render (several photos a job)
     <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
-        .../<groups>/groups.h5                      (shared method: NMF of the bins' targets)
+        .../<groups>/groups.h5                                            NMF of the bins' targets
         .../<groups>/<render>/atlas.png, patches.png, atlas.json, viewer.html, shards<n>/...
-    <results>/<dataset>/index.html, metrics.tsv
+    <results>/<dataset>/index.html, metrics.tsv, and each folder's logs/<stage>.log
 
-The directory names come from ``actgrid.tags`` and ``actgrid.params``. The Snakefile builds
-its patterns from here (the names left as ``{wildcards}``), and ``actgrid.results`` finds a
-config's grids with the same code.
+The folder names come from ``actgrid.tags`` and ``actgrid.params``. Every function takes the
+names as keywords and leaves those not given as Snakemake ``{wildcards}``: the rules build their
+patterns here, and ``actgrid.results``, the viewer and the index find files with the same code.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from urllib.parse import quote
+
 from actgrid import batches, datasets, tags
 from actgrid.params import RenderParams
 
-GRID_FILES = ("grid.png", "side_by_side.png", "metrics.json", "viewer.html")
-ATLAS_FILES = ("atlas.png", "patches.png", "atlas.json", "viewer.html")
-INDEX_FILES = ("index.html", "metrics.tsv")
+ACTIVATIONS = "activations.h5"
+GROUPS = "groups.h5"
+SHARED = "shared.h5"
+GRID = "grid.png"
+SIDE_BY_SIDE = "side_by_side.png"
+THUMBNAIL = "thumbnail.jpg"
+METRICS = "metrics.json"
+CELLS = "cells.tsv"
+VIEWER = "viewer.html"
+SAMPLES = "samples.h5"
+LAYOUT = "layout.h5"
+BINS = "bins.h5"
+ATLAS = "atlas.png"
+PATCHES = "patches.png"
+ATLAS_FIGURES = "atlas.json"
+INDEX = "index.html"
+METRICS_TABLE = "metrics.tsv"
+
+#: what a grid's folder is named by, outermost first (its last six parts)
+GRID_NAMES = ("dataset", "image", "model", "layer", "groups", "render")
+#: the files a finished grid, atlas and dataset index have (the workflow's targets)
+GRID_FILES = (GRID, SIDE_BY_SIDE, THUMBNAIL, METRICS, VIEWER)
+ATLAS_FILES = (ATLAS, PATCHES, THUMBNAIL, ATLAS_FIGURES, VIEWER)
+INDEX_FILES = (INDEX, METRICS_TABLE)
+
+
+def dataset_dir(results, dataset="{dataset}"):
+    """A dataset's folder: its photos' folders, batches, atlases and index."""
+    return f"{results}/{dataset}"
 
 
 def layer_dir(results, dataset="{dataset}", image="{image}", model="{model}", layer="{layer}"):
-    """A photo's folder at one model and layer (default: Snakemake wildcards)."""
-    return f"{results}/{dataset}/{image}/{model}/{layer}"
+    """A photo's folder at one model and layer: its activations."""
+    return f"{dataset_dir(results, dataset)}/{image}/{model}/{layer}"
 
 
-def render_dir(results, groups="{groups}", render="{render}", **names):
-    """A grid's folder: its photo's layer folder, the method's groups and the render's name."""
-    return f"{layer_dir(results, **names)}/{groups}/{render}"
+def groups_dir(results, groups="{groups}", **names):
+    """A photo's NMF groups' folder (named by the method, also for methods without groups)."""
+    return f"{layer_dir(results, **names)}/{groups}"
+
+
+def render_dir(results, render="{render}", **names):
+    """A grid's folder: its pictures, figures and viewer."""
+    return f"{groups_dir(results, **names)}/{render}"
 
 
 def batch_dir(
@@ -45,22 +83,64 @@ def batch_dir(
     batch="{batch}",
 ):
     """A render batch's folder: its shared state and its shards."""
-    return f"{results}/{dataset}/batches/{model}/{layer}/{groups}/{render}/{batch}"
+    return f"{dataset_dir(results, dataset)}/batches/{model}/{layer}/{groups}/{render}/{batch}"
 
 
-def shard_file(batch_folder, n="{n}", i="{i}"):
-    """Shard ``i`` of ``n`` of a render batch."""
-    return f"{batch_folder}/shards{n}/shard{i}.h5"
+def shards_dir(render_folder, n="{n}"):
+    """The folder of a render batch's (or an atlas's) ``n`` shards."""
+    return f"{render_folder}/shards{n}"
+
+
+def shard_file(render_folder, n="{n}", i="{i}"):
+    """Shard ``i`` of ``n`` of a render batch's (or an atlas's) folder."""
+    return f"{shards_dir(render_folder, n)}/shard{i}.h5"
 
 
 def atlas_dir(results, dataset="{dataset}", model="{model}", layer="{layer}"):
     """A dataset's atlas folder at one model and layer: its sample, layout and bins."""
-    return f"{results}/{dataset}/atlas/{model}/{layer}"
+    return f"{dataset_dir(results, dataset)}/atlas/{model}/{layer}"
 
 
-def atlas_render_dir(results, groups="{groups}", render="{render}", **names):
+def atlas_groups_dir(results, groups="{groups}", **names):
+    """An atlas's NMF groups' folder."""
+    return f"{atlas_dir(results, **names)}/{groups}"
+
+
+def atlas_render_dir(results, render="{render}", **names):
     """An atlas rendered by one method: its shards, picture, figures and viewer."""
-    return f"{atlas_dir(results, **names)}/{groups}/{render}"
+    return f"{atlas_groups_dir(results, **names)}/{render}"
+
+
+def log_file(folder, stage: str, i="") -> str:
+    """The log of a stage's job that writes into ``folder`` (``i``: a shard's number)."""
+    return f"{folder}/logs/{stage}{i}.log"
+
+
+def benchmark_file(folder, stage: str, i="") -> str:
+    """Snakemake's benchmark table of a stage's job that writes into ``folder``."""
+    return f"{folder}/benchmarks/{stage}{i}.tsv"
+
+
+def grid_names(folder) -> dict[str, str]:
+    """A grid's names (``GRID_NAMES``), read from its folder's path."""
+    parts = Path(folder).resolve().parts[-len(GRID_NAMES) :]
+    return dict(zip(GRID_NAMES, parts))
+
+
+def grid_sources(folder) -> dict[str, Path]:
+    """The files a grid was made from, found from its folder: its photo's ``activations`` and,
+    for the shared method, its ``groups``."""
+    folder = Path(folder)
+    found = {"activations": folder.parent.parent / ACTIVATIONS}
+    if tags.has_groups(folder.parent.name):
+        found["groups"] = folder.parent / GROUPS
+    return found
+
+
+def link(path, start) -> str:
+    """``path`` as a relative URL from the folder ``start`` (each part quoted): how one page
+    links another, opened from disk or served."""
+    return "/".join(quote(part) for part in Path(os.path.relpath(path, start)).parts)
 
 
 class Plan:
@@ -137,7 +217,7 @@ class Plan:
     def atlas_sources(self, dataset: str, model: str, layer: str) -> dict[str, str]:
         """Photo name -> its activations file, for every photo of an atlas's dataset."""
         return {
-            image: f"{layer_dir(self.results, dataset, image, model, layer)}/activations.h5"
+            image: f"{layer_dir(self.results, dataset, image, model, layer)}/{ACTIVATIONS}"
             for image in self.images[dataset]
         }
 

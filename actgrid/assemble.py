@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from PIL import Image
 
-from actgrid import files, metrics
+from actgrid import files, metrics, paths
 
 
 def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
@@ -42,11 +43,11 @@ def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarra
 def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
-    ``shard_paths``: its batch's shards. ``out`` names the outputs: ``grid``,
+    ``activations_path``, ``shard_paths``: its batch's activations and shards. ``out`` names the outputs: ``grid``,
     ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
     measured with it.
     """
-    acts, photo, attrs = files.read_activations(activations_path)
+    acts, photo, attrs = files.read_activations(activations_path, image)
     rows, cols, _ = acts.shape
     cells = files.read_shards(shard_paths, image)
     tiles = cells["tiles"]
@@ -78,3 +79,32 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     files.write_cells(out.cells, rows, cols, cells)
     files.write_json(out.metrics, report)
     return report
+
+
+def assemble_batch(activations_path, groups_path, shard_paths, out_dir, p: dict) -> dict:
+    """Every grid of a batch, each in its own folder of ``out_dir``: its pictures and figures
+    (``assemble``) and its viewer. ``p``: the batch's ``images``, the grids' ``names``
+    (dataset, model, layer, groups), ``render`` parameters and the assembly settings.
+
+    Returns each photo's figures."""
+    from actgrid import viewer
+
+    reports = {}
+    for image in p["images"]:
+        folder = Path(out_dir) / image
+        folder.mkdir(parents=True, exist_ok=True)
+        out = SimpleNamespace(
+            grid=folder / paths.GRID,
+            side_by_side=folder / paths.SIDE_BY_SIDE,
+            thumbnail=folder / paths.THUMBNAIL,
+            metrics=folder / paths.METRICS,
+            cells=folder / paths.CELLS,
+        )
+        reports[image] = assemble(activations_path, shard_paths, image, out, p)
+        inputs = {"activations": activations_path, "grid": out.grid, "cells": out.cells}
+        inputs["metrics"] = out.metrics
+        if groups_path:
+            inputs.update(groups=groups_path, shard=shard_paths[0])
+        names = {**p["names"], "image": image, "render": p["render"]}
+        viewer.write_viewer(folder / paths.VIEWER, viewer.viewer_data(inputs, names))
+    return reports

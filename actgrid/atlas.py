@@ -35,10 +35,10 @@ def photo_rng(seed: int, photo: str) -> np.random.Generator:
 
 def sample(sources: dict[str, str], out, per_photo: int | None, seed: int) -> None:
     """Sample ``per_photo`` positions of each photo (None: all) from ``sources`` (photo name ->
-    its activations file) into a samples file."""
+    its batch's activations file) into a samples file."""
     vectors, origin, first = [], [], None
     for index, (photo, path) in enumerate(sorted(sources.items())):
-        acts, _, attrs = files.read_activations(path)
+        acts, _, attrs = files.read_activations(path, photo)
         first = first or (path, attrs)
         files.check_same_layer(first, path, attrs)
         rows, cols, channels = acts.shape
@@ -127,7 +127,8 @@ def cut_patches(samples: dict, members: np.ndarray, size: int) -> np.ndarray:
     origin = samples["origin"]
     for photo in np.unique(origin[members[members >= 0], 0]):
         where = np.argwhere((members >= 0) & (origin[np.maximum(members, 0), 0] == photo))
-        acts, image, _ = files.read_activations(samples["sources"][photo])
+        name, source = samples["photos"][photo], samples["sources"][photo]
+        acts, image, _ = files.read_activations(source, name)
         cols = acts.shape[1]
         cells = [origin[members[b, t], 1] * cols + origin[members[b, t], 2] for b, t in where]
         cut = metrics.photo_patches(image, acts.shape[:2], size, cells)

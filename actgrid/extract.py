@@ -1,4 +1,8 @@
-"""Stage 1: a photo's activations at one layer, written to a self-describing HDF5 file."""
+"""Stage 1: a batch of photos' activations at one layer, into one self-describing HDF5 file.
+
+The model is built once per batch; each photo goes through it alone, so a photo's activations
+are the same bits whichever photos share its batch.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +12,30 @@ from actgrid import files, images
 from actgrid.models import matching
 
 
-def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS) -> None:
-    """Run the model on the image up to ``layer``; write activations [H, W, C] and the input.
+def extract(image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels=None) -> None:
+    """Run the model on each photo (name -> path) up to ``layer``; write each one's activations
+    [H, W, C] and the input it saw.
 
-    ``p``: the model tag's parts (model, checksum, input_size, resize) and the layer.
+    ``p``: the model tag's parts (model, checksum, input_size, resize) and the layer. A photo
+    that cannot be read or used stops the batch with an error naming its file.
     """
     input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
-    photo = images.load_rgb(image_path, max_pixels)
-    rgb = images.fit_to_model(photo, input_size, resize, image_path)
     model = matching(model_cfg, f"{p['model']}-{p['checksum']}", input_size)
     features = model.features(layer)
-    x = rgb.astype(np.float32) / 255.0
-    acts = np.asarray(features(x[None]))[0].astype(np.float32)
-    if not np.all(np.isfinite(acts)):
-        raise FloatingPointError(f"{image_path}: {model.identity} gave NaN/Inf at layer {layer}")
+    photos = {}
+    for name, path in image_paths.items():
+        photo = images.load_rgb(path, max_pixels or images.MAX_PIXELS)
+        rgb = images.fit_to_model(photo, input_size, resize, path)
+        acts = np.asarray(features(rgb[None].astype(np.float32) / 255.0))[0].astype(np.float32)
+        if not np.all(np.isfinite(acts)):
+            raise FloatingPointError(f"{path}: {model.identity} gave NaN/Inf at layer {layer}")
+        own = dict(
+            image_path=str(path),
+            image_sha256=images.sha256(path),
+            activation_min=float(acts.min()),
+            activation_max=float(acts.max()),
+        )
+        photos[name] = (acts, rgb, own)
     attrs = dict(
         model=model.name,
         model_type=model.cfg["type"],
@@ -31,12 +45,8 @@ def extract(image_path, out, model_cfg: dict, p: dict, max_pixels: int = images.
         input_size=input_size,
         resize=resize,
         value_range=np.asarray(model.value_range, np.float32),
-        image_path=str(image_path),
-        image_sha256=images.sha256(image_path),
-        activation_min=float(acts.min()),
-        activation_max=float(acts.max()),
     )
-    files.write_activations(out, acts, rgb, attrs)
+    files.write_activations(out, photos, attrs)
 
 
 def features_for(attrs: dict, model_cfg: dict):

@@ -57,22 +57,20 @@ def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
     )
 
 
-def run(targets_path, out, k: int, negative: str, seed: int) -> None:
-    """Factorize the vectors of an activations file (a photo's cells) or a bins file (an
-    atlas's filled bins) into a groups file."""
-    targets, attrs, _ = files.read_targets(targets_path)
-    flat = make_nonnegative(targets, negative, str(targets_path))
-    try:
-        weights, components, err, rel = factorize(flat, k, seed)
-    except FactorizeError as e:
-        raise FactorizeError(f"{targets_path}: {e}") from None
+def run(targets_path, photos: list[str], out, k: int, negative: str, seed: int) -> None:
+    """Factorize each photo's vectors of an activations file (its cells) or those of a bins
+    file (an atlas's filled bins: ``photos`` is ``[atlas.NAME]``) into one groups file."""
+    groups = {}
+    for photo in photos:
+        targets, attrs, _ = files.read_targets(targets_path, photo)
+        where = f"{targets_path} ({photo})"
+        flat = make_nonnegative(targets, negative, where)
+        try:
+            weights, components, err, rel = factorize(flat, k, seed)
+        except FactorizeError as e:
+            raise FactorizeError(f"{where}: {e}") from None
+        groups[photo] = (weights, components, {"reconstruction_error": err, "relative_error": rel})
     attrs = dict(
-        groups=k,
-        negative=negative,
-        seed=seed,
-        reconstruction_error=err,
-        relative_error=rel,
-        model_id=attrs["model_id"],
-        layer=attrs["layer"],
+        groups=k, negative=negative, seed=seed, model_id=attrs["model_id"], layer=attrs["layer"]
     )
-    files.write_groups(out, weights, components, attrs)
+    files.write_groups(out, groups, attrs)

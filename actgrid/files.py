@@ -2,8 +2,8 @@
 
 | file | kind | writer | reader |
 |---|---|---|---|
-| ``activations.h5`` | a photo's activations at a layer and the image the model saw | ``write_activations`` | ``read_activations`` |
-| ``groups.h5`` | its NMF groups | ``write_groups`` | ``read_groups`` |
+| ``activations.h5`` | a batch's photos' activations at a layer and the images the model saw | ``write_activations`` | ``read_activations``, ``photos_in`` |
+| ``groups.h5`` | their NMF groups | ``write_groups`` | ``read_groups`` |
 | ``samples.h5`` | an atlas's sample of a dataset's activation vectors and where each came from | ``write_samples`` | ``read_samples`` |
 | ``layout.h5`` | their 2-D layout | ``write_layout`` | ``read_layout`` |
 | ``bins.h5`` | the atlas's bins: targets, counts, members, top patches | ``write_bins`` | ``read_bins`` |
@@ -35,7 +35,7 @@ from PIL import Image
 from actgrid import __version__
 from actgrid.metrics import CELL_FIGURES, photo_patches
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
 ADAM_STATE = ("param", "m", "v", "t")
@@ -171,41 +171,70 @@ def open_h5(path, kind: str) -> h5py.File:
     return f
 
 
-def read(f: h5py.File, name: str) -> np.ndarray:
-    """Dataset ``name`` of an open file as an array, or a clear error naming file and dataset."""
+def read(f: h5py.File | h5py.Group, name: str) -> np.ndarray:
+    """Dataset ``name`` of an open file (or group) as an array, or a clear error naming the
+    file and the dataset."""
     if name not in f:
-        raise H5Error(f"{f.filename}: dataset {name!r} is missing")
+        raise H5Error(f"{f.file.filename}: dataset {name!r} is missing")
     return f[name][()]
 
 
 # --- activations.h5 and groups.h5 ------------------------------------------------------------
-def write_activations(out, activations: np.ndarray, image: np.ndarray, attrs: dict) -> None:
-    """A photo's activations [H, W, C], the image the model saw [h, w, 3] and where they come
-    from (``attrs``: model, layer, input size, image path, ...)."""
-    with write_h5(out, ACTIVATIONS, nbytes(activations, image)) as f:
-        f.create_dataset("activations", data=activations, compression="gzip")
-        f.create_dataset("image", data=image, compression="gzip")
+def _photo_group(f: h5py.File, photo: str) -> h5py.Group:
+    """A photo's group of a batch file, or a clear error naming the file and the photo."""
+    if f"photos/{photo}" not in f:
+        raise H5Error(f"{f.filename}: holds no photo {photo!r}")
+    return f[f"photos/{photo}"]
+
+
+def photos_in(path, kind: str = ACTIVATIONS) -> list[str]:
+    """The photos a batch's activations (or groups) file holds, in its order."""
+    with open_h5(path, kind) as f:
+        return _decoded(read(f, "photo_names"))
+
+
+def write_activations(out, photos: dict[str, tuple], attrs: dict) -> None:
+    """A batch's activations at one layer. ``photos[name]``: its activations [H, W, C], the
+    image the model saw [h, w, 3] and its own attributes (image path, checksum, range);
+    ``attrs``: what they share (model, layer, input size, ...)."""
+    arrays = [a for acts, image, _ in photos.values() for a in (acts, image)]
+    with write_h5(out, ACTIVATIONS, nbytes(*arrays)) as f:
+        for name, (acts, image, own) in photos.items():
+            g = f.create_group(f"photos/{name}")
+            g.create_dataset("activations", data=acts, compression="gzip")
+            g.create_dataset("image", data=image, compression="gzip")
+            g.attrs.update(own)
+        f.create_dataset("photo_names", data=_strings(photos))
         f.attrs.update(attrs)
 
 
-def read_activations(path) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Activations [H, W, C], the model's input image [h, w, 3] and the file's attributes."""
+def read_activations(path, photo: str) -> tuple[np.ndarray, np.ndarray, dict]:
+    """One photo's activations [H, W, C], the model's input image [h, w, 3] and its attributes
+    (the file's and its own)."""
     with open_h5(path, ACTIVATIONS) as f:
-        return read(f, "activations"), read(f, "image"), dict(f.attrs)
+        g = _photo_group(f, photo)
+        return read(g, "activations"), read(g, "image"), {**f.attrs, **g.attrs}
 
 
-def write_groups(out, weights: np.ndarray, components: np.ndarray, attrs: dict) -> None:
-    """NMF group weights [cells, k] and components [k, C]."""
-    with write_h5(out, GROUPS, nbytes(weights, components)) as f:
-        f.create_dataset("weights", data=weights)
-        f.create_dataset("components", data=components)
+def write_groups(out, photos: dict[str, tuple], attrs: dict) -> None:
+    """NMF groups of a batch's photos (or an atlas's bins). ``photos[name]``: its group
+    weights [cells, k], components [k, C] and own attributes (errors)."""
+    arrays = [a for weights, components, _ in photos.values() for a in (weights, components)]
+    with write_h5(out, GROUPS, nbytes(*arrays)) as f:
+        for name, (weights, components, own) in photos.items():
+            g = f.create_group(f"photos/{name}")
+            g.create_dataset("weights", data=weights)
+            g.create_dataset("components", data=components)
+            g.attrs.update(own)
+        f.create_dataset("photo_names", data=_strings(photos))
         f.attrs.update(attrs)
 
 
-def read_groups(path) -> tuple[np.ndarray, np.ndarray]:
-    """NMF group weights [cells, k] and components [k, C]."""
+def read_groups(path, photo: str) -> tuple[np.ndarray, np.ndarray]:
+    """One photo's NMF group weights [cells, k] and components [k, C]."""
     with open_h5(path, GROUPS) as f:
-        return read(f, "weights"), read(f, "components")
+        g = _photo_group(f, photo)
+        return read(g, "weights"), read(g, "components")
 
 
 def _strings(values) -> np.ndarray:
@@ -290,13 +319,13 @@ def kind_of(path) -> str | None:
         return None
 
 
-def read_targets(path) -> tuple[np.ndarray, dict, Callable[[int], np.ndarray]]:
+def read_targets(path, photo: str) -> tuple[np.ndarray, dict, Callable[[int], np.ndarray]]:
     """What a render job renders, read once: the vectors [N, C], the file's attributes, and a
     function of the tile size giving each vector's reference picture [N, size, size, 3] in
-    [0, 1]. From an activations file: a photo's cells (row-major) and its own patch around each;
-    from a bins file: an atlas's filled bins and each one's most typical patch."""
+    [0, 1]. From an activations file: ``photo``'s cells (row-major) and its own patch around
+    each; from a bins file: an atlas's filled bins and each one's most typical patch."""
     if kind_of(path) != BINS:
-        acts, image, attrs = read_activations(path)
+        acts, image, attrs = read_activations(path, photo)
         return (
             acts.reshape(-1, acts.shape[-1]),
             attrs,

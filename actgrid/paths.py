@@ -1,19 +1,19 @@
 """Every file and folder name of the results tree, both ways: the path of what a result holds,
 and what a path holds, from the path.
 
-    <results>/<dataset>/<image>/<model>/<layer>/activations.h5          extract
-        .../<groups>/groups.h5                                            factorize (shared method)
-        .../<groups>/<render>/grid.png, side_by_side.png, thumbnail.jpg,  assemble
-                              metrics.json, cells.tsv
-        .../<groups>/<render>/viewer.html                                 viewer
-    <results>/<dataset>/batches/<model>/<layer>/<groups>/<render>/<batch>/
-        shared.h5, shards<n>/shard<i>.h5                                  render (several photos a job)
+    <results>/<dataset>/batches/<model>/<layer>/<batch>/activations.h5      extract (a batch a job)
+        .../<batch>/<groups>/groups.h5                                    factorize (shared method)
+        .../<batch>/<groups>/<render>/shared.h5, shards<n>/shard<i>.h5    render
+        .../<batch>/<groups>/<render>/grids/<image>/                      assemble: a grid's folder
+            grid.png, side_by_side.png, thumbnail.jpg, metrics.json, cells.tsv, viewer.html
     <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
         .../<groups>/groups.h5                                            NMF of the bins' targets
         .../<groups>/<render>/atlas.png, patches.png, atlas.json, viewer.html, shards<n>/...
-    <results>/<dataset>/index.html, metrics.tsv, and each folder's logs/<stage>.log
+    <results>/<dataset>/index.html, metrics.tsv (with each grid's folder), and each folder's
+    logs/<stage>.log
 
-The folder names come from ``actgrid.tags`` and ``actgrid.params``. Every function takes the
+Every stage works on a batch of photos (``actgrid.batches``: content-defined, so adding or
+changing a photo reruns its own batch's jobs only). The folder names come from ``actgrid.tags`` and ``actgrid.params``. Every function takes the
 names as keywords and leaves those not given as Snakemake ``{wildcards}``: the rules build their
 patterns here, and ``actgrid.results``, the viewer and the index find files with the same code.
 """
@@ -45,7 +45,7 @@ ATLAS_FIGURES = "atlas.json"
 INDEX = "index.html"
 METRICS_TABLE = "metrics.tsv"
 
-#: what a grid's folder is named by, outermost first (its last six parts)
+#: what a grid is named by (its folder also names its batch)
 GRID_NAMES = ("dataset", "image", "model", "layer", "groups", "render")
 #: the files a finished grid, atlas and dataset index have (the workflow's targets)
 GRID_FILES = (GRID, SIDE_BY_SIDE, THUMBNAIL, METRICS, VIEWER)
@@ -54,36 +54,33 @@ INDEX_FILES = (INDEX, METRICS_TABLE)
 
 
 def dataset_dir(results, dataset="{dataset}"):
-    """A dataset's folder: its photos' folders, batches, atlases and index."""
+    """A dataset's folder: its batches, atlases and index."""
     return f"{results}/{dataset}"
 
 
-def layer_dir(results, dataset="{dataset}", image="{image}", model="{model}", layer="{layer}"):
-    """A photo's folder at one model and layer: its activations."""
-    return f"{dataset_dir(results, dataset)}/{image}/{model}/{layer}"
+def layer_dir(results, dataset="{dataset}", model="{model}", layer="{layer}", batch="{batch}", **_):
+    """A batch's folder at one model and layer: its photos' activations."""
+    return f"{dataset_dir(results, dataset)}/batches/{model}/{layer}/{batch}"
 
 
 def groups_dir(results, groups="{groups}", **names):
-    """A photo's NMF groups' folder (named by the method, also for methods without groups)."""
+    """A batch's NMF groups' folder (named by the method, also for methods without groups)."""
     return f"{layer_dir(results, **names)}/{groups}"
 
 
 def render_dir(results, render="{render}", **names):
-    """A grid's folder: its pictures, figures and viewer."""
+    """A batch's render folder: its shared state, shards and grids."""
     return f"{groups_dir(results, **names)}/{render}"
 
 
-def batch_dir(
-    results,
-    dataset="{dataset}",
-    model="{model}",
-    layer="{layer}",
-    groups="{groups}",
-    render="{render}",
-    batch="{batch}",
-):
-    """A render batch's folder: its shared state and its shards."""
-    return f"{dataset_dir(results, dataset)}/batches/{model}/{layer}/{groups}/{render}/{batch}"
+def grids_dir(results, **names):
+    """The folder of a batch's grids, a folder per photo (one output: the assemble job's)."""
+    return f"{render_dir(results, **names)}/grids"
+
+
+def grid_dir(results, image="{image}", **names):
+    """A grid's folder: its pictures, figures and viewer."""
+    return f"{grids_dir(results, **names)}/{image}"
 
 
 def shards_dir(render_folder, n="{n}"):
@@ -122,18 +119,27 @@ def benchmark_file(folder, stage: str, i="") -> str:
 
 
 def grid_names(folder) -> dict[str, str]:
-    """A grid's names (``GRID_NAMES``), read from its folder's path."""
-    parts = Path(folder).resolve().parts[-len(GRID_NAMES) :]
-    return dict(zip(GRID_NAMES, parts))
+    """A grid's names (``GRID_NAMES`` and its ``batch``), read from its folder's path."""
+    parts = Path(folder).resolve().parts
+    dataset, _, model, layer, batch, groups, render, _, image = parts[-9:]
+    return dict(
+        dataset=dataset,
+        image=image,
+        model=model,
+        layer=layer,
+        groups=groups,
+        render=render,
+        batch=batch,
+    )
 
 
 def grid_sources(folder) -> dict[str, Path]:
-    """The files a grid was made from, found from its folder: its photo's ``activations`` and,
-    for the shared method, its ``groups``."""
-    folder = Path(folder)
-    found = {"activations": folder.parent.parent / ACTIVATIONS}
-    if tags.has_groups(folder.parent.name):
-        found["groups"] = folder.parent / GROUPS
+    """The files a grid was made from, found from its folder: its batch's ``activations``,
+    ``shards`` folder and, for the shared method, ``groups``."""
+    render = Path(folder).parent.parent
+    found = {"activations": render.parent.parent / ACTIVATIONS}
+    if tags.has_groups(render.parent.name):
+        found["groups"] = render.parent / GROUPS
     return found
 
 
@@ -177,27 +183,39 @@ class Plan:
         self.n_shards = render["n_shards"]
         self.atlas = config.get("atlas", {}).get("enabled", False)
 
-    def grids(self, dataset: str | None = None) -> list[dict]:
-        """The names of every grid (of one dataset): dataset, image, model, layer, groups,
-        render."""
+    def batch_names(self, dataset: str | None = None) -> list[dict]:
+        """The names of every render batch (of one dataset) at every layer and method:
+        dataset, model, layer, batch, groups, render."""
         return [
             {
                 "dataset": name,
-                "image": image,
                 "model": self.model_tag,
                 "layer": layer,
+                "batch": batch,
                 "groups": groups,
                 "render": p.tag,
             }
-            for name, images in self.images.items()
+            for name, split in self.batches.items()
             if dataset in (None, name)
-            for image in images
+            for batch in split
             for layer in self.layers
             for groups, p in self.methods.items()
         ]
 
+    def grids(self, dataset: str | None = None) -> list[dict]:
+        """The names of every grid (of one dataset): its batch's names and its image."""
+        return [
+            {**names, "image": image}
+            for names in self.batch_names(dataset)
+            for image in self.batches[names["dataset"]][names["batch"]]
+        ]
+
     def grid_dirs(self, dataset: str | None = None) -> list[str]:
-        return [render_dir(self.results, **names) for names in self.grids(dataset)]
+        return [grid_dir(self.results, **names) for names in self.grids(dataset)]
+
+    def grids_dirs(self, dataset: str | None = None) -> list[str]:
+        """Every batch's grids folder (of one dataset): the assemble jobs' outputs."""
+        return [grids_dir(self.results, **names) for names in self.batch_names(dataset)]
 
     def atlases(self, dataset: str | None = None) -> list[dict]:
         """The names of every atlas (of one dataset): dataset, model, layer, groups, render."""
@@ -215,10 +233,11 @@ class Plan:
         return [atlas_render_dir(self.results, **names) for names in self.atlases(dataset)]
 
     def atlas_sources(self, dataset: str, model: str, layer: str) -> dict[str, str]:
-        """Photo name -> its activations file, for every photo of an atlas's dataset."""
+        """Photo name -> its batch's activations file, for every photo of an atlas's dataset."""
         return {
-            image: f"{layer_dir(self.results, dataset, image, model, layer)}/{ACTIVATIONS}"
-            for image in self.images[dataset]
+            image: f"{layer_dir(self.results, dataset, model, layer, batch)}/{ACTIVATIONS}"
+            for batch, images in self.batches[dataset].items()
+            for image in images
         }
 
     def atlas_shard_files(self, names: dict) -> list[str]:
@@ -227,8 +246,6 @@ class Plan:
         return [shard_file(folder, self.n_shards, i) for i in range(self.n_shards)]
 
     def shard_files(self, names: dict) -> list[str]:
-        """The shards that hold a grid's cells (its photo's render batch)."""
-        batch = self.batch_of[names["dataset"]][names["image"]]
-        keys = ("dataset", "model", "layer", "groups", "render")
-        folder = batch_dir(self.results, batch=batch, **{k: names[k] for k in keys})
+        """The shards that hold a batch's cells."""
+        folder = render_dir(self.results, **names)
         return [shard_file(folder, self.n_shards, i) for i in range(self.n_shards)]

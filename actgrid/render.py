@@ -42,18 +42,17 @@ log = logging.getLogger("actgrid")
 
 @dataclass
 class Photo:
-    """One photo of a batch (or an atlas): its name, its targets file (``activations.h5`` or
-    an atlas's ``bins.h5``) and, for the shared method, its NMF groups."""
+    """One photo of a batch (or an atlas): its name, its targets file (its batch's
+    ``activations.h5`` or an atlas's ``bins.h5``) and, for the shared method, its groups file."""
 
     name: str
     targets: str
     groups: str | None = None
 
 
-def photos(names: list[str], inputs) -> list[Photo]:
-    """A batch's photos from a job's names and its inputs ``targets`` (and ``groups``)."""
-    groups = inputs.get("groups") or [None] * len(names)
-    return [Photo(*files) for files in zip(names, inputs["targets"], groups)]
+def photos(names: list[str], targets: str, groups: str | None = None) -> list[Photo]:
+    """A batch's photos: their names, and the targets (and groups) file that holds them all."""
+    return [Photo(name, str(targets), groups and str(groups)) for name in names]
 
 
 def cell_slices(n_cells: int, n_shards: int) -> list[np.ndarray]:
@@ -79,7 +78,7 @@ def _load_batch(photos: list[Photo], model_cfg: dict):
 
     All photos must come from the same model, input size and layer.
     """
-    loaded = [files.read_targets(photo.targets) for photo in photos]
+    loaded = [files.read_targets(photo.targets, photo.name) for photo in photos]
     first = (photos[0].targets, loaded[0][1])
     for photo, (_, attrs, _) in zip(photos, loaded):
         files.check_same_layer(first, photo.targets, attrs)
@@ -164,7 +163,7 @@ def space_needed(p: RenderParams, cells: int, groups: int, shared_state: bool) -
 
 
 def _group_count(photos: list[Photo]) -> int:
-    return sum(files.read_groups(photo.groups)[0].shape[1] for photo in photos)
+    return sum(files.read_groups(photo.groups, photo.name)[0].shape[1] for photo in photos)
 
 
 def _device_attrs() -> dict:
@@ -177,7 +176,7 @@ def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunk
 
     Returns each photo's state, ``state[photo][unique|groups][param|m|v|t]``, and the trace.
     """
-    weights = [files.read_groups(photo.groups)[0] for photo in photos]
+    weights = [files.read_groups(photo.groups, photo.name)[0] for photo in photos]
     size, seed = p.tile_size, p.seed
     unique = _adam(p, np.concatenate([_initial(len(t), size, seed, 0) for t in targets]))
     groups = _adam(p, np.concatenate([_initial(w.shape[1], size, seed, 1) for w in weights]))
@@ -275,7 +274,9 @@ def run_shard(
                 state, _ = _shared_phase(photos, all_targets, features, p, chunks)
             else:
                 state = files.read_shared(shared_path, [photo.name for photo in photos])
-            weights = [files.read_groups(photo.groups)[0][c] for photo, c in zip(photos, cells)]
+            weights = [
+                files.read_groups(photo.groups, photo.name)[0][c] for photo, c in zip(photos, cells)
+            ]
             group_params = [state[photo.name]["groups"]["param"] for photo in photos]
             shared = dict(
                 group_weights=_block_diagonal(weights),

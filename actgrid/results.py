@@ -1,7 +1,7 @@
 """Open a grid's results in Python, by its folder or by the config that asked for it.
 
     from actgrid import results
-    grid = results.open_grid("results/default/chelsea/<model>/<layer>/nmf6/<render>")
+    grid = results.open_grid("results/default/batches/<model>/<layer>/<batch>/nmf6/<render>/grids/chelsea")
     grid.tiles.shape          # (rows, cols, W, W, 3) float32 in (0, 1), uncropped
     grids = results.grids("config.yaml", image="chelsea")   # every grid the config asks for
 
@@ -67,7 +67,7 @@ class Grid:
 
     @cached_property
     def _activations(self):
-        return files.read_activations(self._sources["activations"])
+        return files.read_activations(self._sources["activations"], self.names["image"])
 
     @property
     def targets(self) -> np.ndarray:
@@ -113,7 +113,7 @@ class Grid:
             return None
         from actgrid.optvis.param import spectra_to_rgb
 
-        weights, components = files.read_groups(self._sources["groups"])
+        weights, components = files.read_groups(self._sources["groups"], self.names["image"])
         spectra = files.read_group_spectra(self.shard_files[0], self.names["image"])
         images = spectra_to_rgb(spectra, self.params.tile_size).astype(np.float32)
         return Groups(weights.reshape(*self.shape, -1), components, images)

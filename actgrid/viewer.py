@@ -13,6 +13,7 @@ import html
 import io
 import json
 import math
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -54,10 +55,11 @@ def group_images(shard_path, image: str, size: int) -> list[str]:
 def viewer_data(inputs, p: dict) -> dict:
     """Everything a viewer page shows, from one grid's files.
 
-    ``inputs``: ``activations``, ``grid``, ``cells``, ``metrics``, and for the shared method
-    ``groups`` and a ``shard`` of its render batch (for the group images). ``p``: the grid's names and render parameters.
+    ``inputs``: its batch's ``activations``, its ``grid``, ``cells``, ``metrics``, and for the
+    shared method its batch's ``groups`` and a ``shard`` (for the group images). ``p``: the
+    grid's names and render parameters.
     """
-    acts, photo, _ = files.read_activations(inputs["activations"])
+    acts, photo, _ = files.read_activations(inputs["activations"], p["image"])
     rows, cols, _ = acts.shape
     flat = acts.reshape(rows * cols, -1)
     cells = files.read_cells(inputs["cells"])
@@ -81,7 +83,7 @@ def viewer_data(inputs, p: dict) -> dict:
         "groups": None,
     }
     if "groups" in inputs:
-        weights, components = files.read_groups(inputs["groups"])
+        weights, components = files.read_groups(inputs["groups"], p["image"])
         data["groups"] = {
             "weights": np.round(weights, 4).tolist(),
             "top": top_channels(components),
@@ -184,6 +186,7 @@ def index_rows(dataset_dir, grid_dirs) -> list[dict]:
                 "method": tags.method_name(names["groups"]),
                 **{name: figure(figures, keys) for name, keys in FIGURES.items()},
                 "folder": paths.link(folder, dataset_dir),
+                "path": os.path.relpath(folder, dataset_dir),
             }
         )
     return rows
@@ -236,5 +239,6 @@ def write_index(dataset: str, dataset_dir, grid_dirs, out_html, out_tsv, atlas_d
         "atlases": atlas_cards(dataset_dir, atlas_dirs),
     }
     files.write_text(out_html, page("index.html", data))
+    columns.append("path")  # where its files are, from the dataset's folder
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
     files.write_text(out_tsv, "\n".join(lines) + "\n")

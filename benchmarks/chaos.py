@@ -273,8 +273,6 @@ def slurm_scenarios(folder: Path, photos: list[Path], rng) -> list[dict]:
 
     args = ["--profile", "profiles/slurm", "--seconds-between-status-checks", "3"]
     args += ["--slurm-init-seconds-before-status-checks", "3"]
-    # groups of two: profiles/slurm's 25-job groups ask for 25 CPUs, more than this node has
-    args += ["--group-components", "prepare=2", "assemble=2"]
     cluster = SingleNodeSlurm(folder / "slurm")
     cluster.start()
     try:

@@ -39,7 +39,17 @@ import yaml
 from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
-COPY = ["Snakefile", "rules", "scripts", "schemas", "profiles", "envs", "report", "config.yaml"]
+COPY = [
+    "Snakefile",
+    "actgrid",
+    "rules",
+    "scripts",
+    "schemas",
+    "profiles",
+    "envs",
+    "report",
+    "config.yaml",
+]
 STEP_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO (.*) step (\d+)/(\d+) ")
 HOOK = """
 import atexit, json, os, sys, time

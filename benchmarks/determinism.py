@@ -53,12 +53,12 @@ def prepare(folder: Path) -> None:
 
         model, checksum = from_config(MODEL).identity.rsplit("-", 1)
         extract.extract(
-            REPO / f"data/default/{name}.png",
+            {name: REPO / f"data/default/{name}.png"},
             acts,
             MODEL,
             {**params, "model": model, "checksum": checksum},
         )
-        factorize.run(acts, folder / f"{name}.groups.h5", 6, "error", seed=0)
+        factorize.run(acts, [name], folder / f"{name}.groups.h5", 6, "error", seed=0)
 
 
 def trial(folder: Path, steps: int, intra: int) -> dict:

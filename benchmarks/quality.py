@@ -67,9 +67,10 @@ def prepare(workdir: Path, names: list[str], config: dict):
     for name in names:
         acts, groups = workdir / f"{name}.activations.h5", workdir / f"{name}.groups.h5"
         if not acts.exists():
-            extract.extract(REPO / f"data/default/{name}.png", acts, model_cfg, p)
+            extract.extract({name: REPO / f"data/default/{name}.png"}, acts, model_cfg, p)
         if not groups.exists():
-            factorize.run(acts, groups, config["nmf"]["groups"], config["nmf"]["negative"], 0)
+            nmf = config["nmf"]
+            factorize.run(acts, [name], groups, nmf["groups"], nmf["negative"], 0)
         photos.append(render.Photo(name, str(acts), str(groups)))
     return photos, model_cfg
 

@@ -73,6 +73,8 @@ use rule factorize as atlas_factorize with:
         paths.log_file(ATLAS_GROUPS_DIR, "factorize"),
     benchmark:
         paths.benchmark_file(ATLAS_GROUPS_DIR, "factorize")
+    params:
+        cfg=lambda w: {**tags.parse_groups_tag(w.groups), "photos": [atlas.NAME]},
 
 
 use rule render_shared as atlas_render_shared with:

@@ -16,7 +16,7 @@ DATASET_DIR = paths.dataset_dir(RESULTS)
 LAYER_DIR = paths.layer_dir(RESULTS)
 GROUPS_DIR = paths.groups_dir(RESULTS)
 RENDER_DIR = paths.render_dir(RESULTS)
-BATCH_DIR = paths.batch_dir(RESULTS)
+GRIDS_DIR = paths.grids_dir(RESULTS)
 ATLAS_DIR = paths.atlas_dir(RESULTS)
 ATLAS_GROUPS_DIR = paths.atlas_groups_dir(RESULTS)
 ATLAS_RENDER_DIR = paths.atlas_render_dir(RESULTS)
@@ -74,15 +74,22 @@ def check_config():
 check_config()
 
 
-def image_path(wildcards):
+def batch_images(wildcards):
+    """The photos of a batch, in name order."""
     try:
-        return PLAN.images[wildcards.dataset][wildcards.image]
+        return PLAN.batches[wildcards.dataset][wildcards.batch]
     except KeyError:
-        raise ValueError(f"no image {wildcards.image!r} in dataset {wildcards.dataset!r}") from None
+        raise ValueError(f"no batch {wildcards.batch!r} in dataset {wildcards.dataset!r}") from None
+
+
+def batch_image_files(wildcards):
+    """The image files of a batch's photos, in the order of their names."""
+    images = PLAN.images[wildcards.dataset]
+    return [images[name] for name in batch_images(wildcards)]
 
 
 def all_grids():
-    return [f"{d}/{name}" for d in PLAN.grid_dirs() for name in paths.GRID_FILES]
+    return PLAN.grids_dirs()
 
 
 def all_atlases():
@@ -90,11 +97,10 @@ def all_atlases():
 
 
 def dataset_grids(wildcards):
-    """Every grid and atlas of one dataset (the index page's inputs): each one's files."""
+    """Every grid and atlas of one dataset (the index page's inputs): its batches' grids
+    folders and each atlas's files."""
     return {
-        "grids": [
-            f"{d}/{name}" for d in PLAN.grid_dirs(wildcards.dataset) for name in paths.GRID_FILES
-        ],
+        "grids": PLAN.grids_dirs(wildcards.dataset),
         "atlases": [
             f"{d}/{name}" for d in PLAN.atlas_dirs(wildcards.dataset) for name in paths.ATLAS_FILES
         ],
@@ -119,14 +125,19 @@ def all_indexes():
     ]
 
 
-def figure_labels(figure):
-    """Report labels of a grid's files: where it comes from and what it shows."""
+# What each picture of a grid's folder shows, by its file name (the report's patterns)
+GRID_FIGURES = {"grid": "grid", "side_by_side": "photo and grid", "viewer": "viewer"}
+
+
+def figure_labels(figure=None):
+    """Report labels of a grid's (or atlas's) files: where it comes from and what it shows
+    (``figure``; None: from the file's name, for the files of a batch's grids)."""
     return lambda wildcards: {
         "model": wildcards.model,
         "layer": wildcards.layer,
         "method": tags.method_name(wildcards.groups),
         "render": wildcards.render,
-        "figure": figure,
+        "figure": figure or GRID_FIGURES[wildcards.figure],
     }
 
 
@@ -136,25 +147,12 @@ def render_params(wildcards) -> dict:
     return RenderParams.from_tag(wildcards.render, method).as_dict()
 
 
-def batch_images(wildcards):
-    """The photos of a render batch, in name order."""
-    try:
-        return PLAN.batches[wildcards.dataset][wildcards.batch]
-    except KeyError:
-        raise ValueError(
-            f"no render batch {wildcards.batch!r} in dataset {wildcards.dataset!r}"
-        ) from None
-
-
 def batch_inputs(wildcards):
-    """Each photo's activations (and NMF groups) of a render batch."""
-    layer_dirs = [
-        LAYER_DIR.format(**{**dict(wildcards.items()), "image": image})
-        for image in batch_images(wildcards)
-    ]
-    inputs = {"targets": [f"{d}/{paths.ACTIVATIONS}" for d in layer_dirs]}
+    """A batch's activations (and NMF groups): what its render jobs render."""
+    names = dict(wildcards.items())
+    inputs = {"targets": f"{LAYER_DIR.format(**names)}/{paths.ACTIVATIONS}"}
     if tags.has_groups(wildcards.groups):
-        inputs["groups"] = [f"{d}/{wildcards.groups}/{paths.GROUPS}" for d in layer_dirs]
+        inputs["groups"] = f"{GROUPS_DIR.format(**names)}/{paths.GROUPS}"
     return inputs
 
 
@@ -173,7 +171,7 @@ def shard_inputs(render_inputs, folder_pattern):
 
 
 def shard_files(wildcards):
-    """The shards that hold a grid's cells."""
+    """The shards that hold a batch's cells."""
     return PLAN.shard_files(dict(wildcards.items()))
 
 
@@ -183,49 +181,37 @@ def render_job_params(wildcards):
 
 
 def assemble_params(wildcards):
-    return {**config["assemble"], "render": render_params(wildcards)}
-
-
-def viewer_inputs(wildcards):
-    render_dir = RENDER_DIR.format(**dict(wildcards.items()))
-    inputs = {
-        "grid": f"{render_dir}/{paths.GRID}",
-        "metrics": f"{render_dir}/{paths.METRICS}",
-        "cells": f"{render_dir}/{paths.CELLS}",
-        **{k: str(v) for k, v in paths.grid_sources(render_dir).items()},
+    """A batch's photos, the grids' names and render parameters, and the assembly settings."""
+    names = {k: wildcards[k] for k in ("dataset", "model", "layer", "groups")}
+    return {
+        **config["assemble"],
+        "images": batch_images(wildcards),
+        "names": names,
+        "render": render_params(wildcards),
     }
-    if tags.has_groups(wildcards.groups):
-        inputs["shard"] = shard_files(wildcards)[0]
-    return inputs
-
-
-def viewer_params(wildcards):
-    names = {k: wildcards[k] for k in ("dataset", "image", "model", "layer")}
-    return {**names, "groups": wildcards.groups, "render": render_params(wildcards)}
 
 
 def atlas_sources(wildcards):
-    """The activations of every photo of an atlas's dataset."""
+    """The activations of every batch of an atlas's dataset."""
     sources = PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
-    return {"activations": list(sources.values())}
+    return {"activations": sorted(set(sources.values()))}
 
 
 def atlas_sample_params(wildcards):
-    """The sample's size and seed, and the dataset's photos in the order of their inputs."""
-    sources = PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
+    """The sample's size and seed, and each photo of the dataset's batch activations file."""
     return {
         "samples_per_photo": ATLAS["samples_per_photo"],
         "seed": ATLAS["seed"],
-        "photos": list(sources),
+        "sources": PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer),
     }
 
 
 def atlas_render_inputs(wildcards):
     """An atlas's targets (its bins) and, for the shared method, their NMF groups."""
     folder = ATLAS_DIR.format(**dict(wildcards.items()))
-    inputs = {"targets": [f"{folder}/{paths.BINS}"]}
+    inputs = {"targets": f"{folder}/{paths.BINS}"}
     if tags.has_groups(wildcards.groups):
-        inputs["groups"] = [f"{folder}/{wildcards.groups}/{paths.GROUPS}"]
+        inputs["groups"] = f"{folder}/{wildcards.groups}/{paths.GROUPS}"
     return inputs
 
 

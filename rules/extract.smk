@@ -1,7 +1,7 @@
 rule extract:
-    """Run the model on one photo up to one layer; write its activations."""
+    """Run the model on a batch of photos up to one layer; write their activations."""
     input:
-        image=image_path,
+        images=batch_image_files,
     output:
         f"{LAYER_DIR}/{paths.ACTIVATIONS}",
     log:
@@ -11,6 +11,10 @@ rule extract:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=lambda w: {**tags.parse_model_tag(w.model), "layer": w.layer},
+        cfg=lambda w: {
+            **tags.parse_model_tag(w.model),
+            "layer": w.layer,
+            "images": batch_images(w),
+        },
     script:
         "../scripts/extract.py"

@@ -1,5 +1,5 @@
 rule factorize:
-    """NMF of the activation vectors into groups (Lucid's ChannelReducer)."""
+    """NMF of each photo's activation vectors into groups (Lucid's ChannelReducer)."""
     input:
         f"{LAYER_DIR}/{paths.ACTIVATIONS}",
     output:
@@ -11,6 +11,6 @@ rule factorize:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=lambda w: tags.parse_groups_tag(w.groups),
+        cfg=lambda w: {**tags.parse_groups_tag(w.groups), "photos": batch_images(w)},
     script:
         "../scripts/factorize.py"

@@ -3,9 +3,9 @@ rule render_shared:
     input:
         unpack(batch_inputs),
     output:
-        f"{BATCH_DIR}/{paths.SHARED}",
+        f"{RENDER_DIR}/{paths.SHARED}",
     log:
-        paths.log_file(BATCH_DIR, "shared"),
+        paths.log_file(RENDER_DIR, "shared"),
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
@@ -22,11 +22,11 @@ rule render_shared:
 rule render_shard:
     """Render one shard of a batch's cells (on the frozen group images for 'shared')."""
     input:
-        unpack(shard_inputs(batch_inputs, BATCH_DIR)),
+        unpack(shard_inputs(batch_inputs, RENDER_DIR)),
     output:
-        paths.shard_file(BATCH_DIR),
+        paths.shard_file(RENDER_DIR),
     log:
-        paths.log_file(paths.shards_dir(BATCH_DIR), "shard", "{i}"),
+        paths.log_file(paths.shards_dir(RENDER_DIR), "shard", "{i}"),
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"

@@ -1,30 +1,6 @@
-# Seconds of NumPy and Pillow each: run where Snakemake runs, never queued on a cluster.
+# Seconds of NumPy: run where Snakemake runs, never queued on a cluster.
 localrules:
-    viewer,
     index,
-
-
-rule viewer:
-    """One grid's self-contained HTML viewer: cells, their figures, the NMF groups."""
-    input:
-        unpack(viewer_inputs),
-    output:
-        report(
-            f"{RENDER_DIR}/{paths.VIEWER}",
-            caption="../report/viewer.rst",
-            category="{dataset}",
-            subcategory="{image}",
-            labels=figure_labels("viewer"),
-        ),
-    log:
-        paths.log_file(RENDER_DIR, "viewer"),
-    conda:
-        "../envs/actgrid.yaml"
-    threads: 1
-    params:
-        cfg=viewer_params,
-    script:
-        "../scripts/viewer.py"
 
 
 rule index:

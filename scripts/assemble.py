@@ -2,15 +2,16 @@
 
 import json
 
-from actgrid.assemble import assemble
+from actgrid.assemble import assemble_batch
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-report = assemble(
-    snakemake.input.activations,
+reports = assemble_batch(
+    snakemake.input.targets,
+    snakemake.input.get("groups"),
     snakemake.input.shards,
-    snakemake.wildcards.image,
-    snakemake.output,
+    snakemake.output[0],
     snakemake.params.cfg,
 )
-log.info("metrics: %s", json.dumps(report))
+for image, report in reports.items():
+    log.info("%s: %s", image, json.dumps(report))

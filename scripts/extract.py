@@ -10,11 +10,12 @@ start_tensorflow(snakemake.threads, memory_limit_mb=snakemake.config["gpus"]["me
 
 from actgrid.extract import extract  # noqa: E402
 
+cfg = snakemake.params.cfg
 extract(
-    snakemake.input.image,
+    dict(zip(cfg["images"], snakemake.input.images)),
     snakemake.output[0],
     snakemake.config["model"],
-    snakemake.params.cfg,
+    cfg,
     snakemake.config["max_image_pixels"],
 )
-log.info("wrote %s", snakemake.output[0])
+log.info("wrote %s (%d photos)", snakemake.output[0], len(cfg["images"]))

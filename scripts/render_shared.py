@@ -13,7 +13,7 @@ from actgrid.params import RenderParams  # noqa: E402
 
 cfg = snakemake.params.cfg
 render.run_shared(
-    render.photos(cfg["images"], snakemake.input),
+    render.photos(cfg["images"], snakemake.input.targets, snakemake.input.get("groups")),
     snakemake.output[0],
     RenderParams(**cfg["render"]),
     snakemake.config["model"],

@@ -26,12 +26,12 @@ def chelsea():
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """The real workflow run once on chelsea with both methods: (workdir, layer directory)."""
-    from workflow_helpers import TWO_METHODS, make_workdir, snakemake, write_config
+    from workflow_helpers import TWO_METHODS, batch_layer, make_workdir, snakemake, write_config
 
     workdir = make_workdir(tmp_path_factory.mktemp("wf"), images=["chelsea"])
     write_config(workdir, TWO_METHODS)
     snakemake(workdir)
-    layer = next((workdir / "results/tiny/chelsea").glob("*/block10_dw_relu"))
+    layer = batch_layer(workdir)
     return workdir, layer
 
 

@@ -38,7 +38,7 @@ ATLAS_JOBS = {
 def _activations(path, name, rows=3, cols=4, channels=5, seed=0):
     acts = np.random.default_rng(seed).random((rows, cols, channels), np.float32)
     attrs = dict(model="m", model_id="m-1", layer="l", input_size=32, resize="stretch")
-    files.write_activations(path, acts, np.zeros((32, 32, 3), np.uint8), attrs)
+    files.write_activations(path, {name: (acts, np.zeros((32, 32, 3), np.uint8), {})}, attrs)
     return acts
 
 
@@ -67,7 +67,9 @@ def test_sample_refuses_photos_of_another_layer(tmp_path):
     _activations(tmp_path / "a.h5", "a")
     acts = np.ones((2, 2, 5), np.float32)
     attrs = dict(model="m", model_id="m-1", layer="other", input_size=32, resize="stretch")
-    files.write_activations(tmp_path / "b.h5", acts, np.zeros((32, 32, 3), np.uint8), attrs)
+    files.write_activations(
+        tmp_path / "b.h5", {"b": (acts, np.zeros((32, 32, 3), np.uint8), {})}, attrs
+    )
     sources = {"a": str(tmp_path / "a.h5"), "b": str(tmp_path / "b.h5")}
     with pytest.raises(ValueError, match="b.h5: layer 'other'"):
         atlas.sample(sources, tmp_path / "s.h5", None, 0)

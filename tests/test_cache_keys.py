@@ -18,7 +18,6 @@ CHAIN = {
     "render_shared": 1,
     "render_shard": 2,
     "assemble": 1,
-    "viewer": 1,
     "index": 1,
 }
 PB_OPTIONS = {"type": "frozen_graph", "name": "g", "path": "g.pb"}

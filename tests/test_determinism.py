@@ -37,10 +37,11 @@ def test_render_jobs_rerun_in_new_processes_give_identical_files(tmp_path):
     workdir = make_workdir(tmp_path, images=("chelsea", "coffee"))
     write_config(workdir, CONFIG)
     snakemake(workdir)
-    (batch,) = (workdir / "results/pair/batches").glob("*/*/*/*/batch_*")
+    (batch,) = (workdir / "results/pair/batches").glob("*/*/batch_*/*/W*")
     renders = sorted(batch.rglob("*.h5"))
     assert [p.name for p in renders] == ["shard0.h5", "shard1.h5", "shared.h5"]
-    grids = sorted((workdir / "results/pair").glob("*/*/*/*/*/grid.png"))
+    grids = sorted(batch.glob("grids/*/grid.png"))
+    assert len(grids) == 2
     first = {p: sha256(p) for p in renders + grids}
     kept = tmp_path / "first"
     for i, path in enumerate(renders):

@@ -108,7 +108,7 @@ snakemake = types.SimpleNamespace(
         "render": {"retries": 0},
     },
     params=types.SimpleNamespace(cfg=args["cfg"]),
-    input=Namedlist(fromdict={"targets": [args["activations"]]}),
+    input=Namedlist(fromdict={"targets": args["activations"]}),
     output=[args["out"]],
     resources=types.SimpleNamespace(chunks=1),
 )
@@ -125,7 +125,7 @@ def test_render_job_limits_gpu_memory_before_tensorflow_starts(tmp_path, limit):
 
     from actgrid.models import from_config
 
-    acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
+    acts = _activations(tmp_path / "activations.h5", from_config(input_size=96), name="photo")
     args = {
         "script": str(REPO / "scripts/render_shard.py"),
         "log": str(tmp_path / "shard.log"),
@@ -161,10 +161,16 @@ def _stamp(line: str) -> float:
     return datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f").timestamp()
 
 
+def _render_logs(workdir: Path) -> list[Path]:
+    """The logs of the render jobs (the shared phase's and the shards')."""
+    logs = (workdir / "results").rglob("batches/**/logs/*.log")
+    return [log for log in logs if log.stem == "shared" or log.stem.startswith("shard")]
+
+
 def _job_records(workdir: Path) -> list[dict]:
     """Each render job's slot, CUDA_VISIBLE_DEVICES, and when it took the slot and finished."""
     records = []
-    for log in (workdir / "results").rglob("batches/**/logs/*.log"):
+    for log in _render_logs(workdir):
         lines = log.read_text().splitlines()
         slot = [line for line in lines if "GPU slot" in line and "acquired" in line]
         visible = [line for line in lines if " INFO CUDA_VISIBLE_DEVICES=" in line]
@@ -205,7 +211,7 @@ def test_concurrent_render_jobs_hold_distinct_gpu_slots(tmp_path):
     killed = None
     deadline = time.time() + 600
     while killed is None and time.time() < deadline and proc.poll() is None:
-        for log in (workdir / "results").rglob("batches/**/logs/*.log"):
+        for log in _render_logs(workdir):
             line = next((x for x in log.read_text().splitlines() if "acquired" in x), None)
             if line:
                 pid = int(line.rsplit("pid ", 1)[1].rstrip(")"))

@@ -155,6 +155,8 @@ def test_a_workflow_of_ones_own_runs_actgrid_as_a_module_with_only_the_environme
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "actgrid_render_shard" in done.stdout + done.stderr  # the module's rules, prefixed
-    (grid,) = (work / "out/actgrid/mine/chelsea").glob("*/block10_dw_relu/nmf3/W24_*/grid.png")
+    (grid,) = (work / "out/actgrid/mine/batches").glob(
+        "*/block10_dw_relu/*/nmf3/W24_*/grids/chelsea/grid.png"
+    )
     assert (grid.parent / "viewer.html").is_file()
     assert (work / "out/actgrid/mine/index.html").is_file()

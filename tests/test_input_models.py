@@ -49,15 +49,17 @@ def test_truncated_frozen_graph(tmp_path, monkeypatch):
 def test_truncated_activations_file(tmp_path):
     path = tmp_path / "activations.h5"
     with files.write_h5(path, files.ACTIVATIONS) as f:
-        f.create_dataset("activations", data=np.ones((4, 4, 8), np.float32))
+        f.create_dataset("photos/p/activations", data=np.ones((4, 4, 8), np.float32))
     path.write_bytes(path.read_bytes()[:300])
     with pytest.raises(files.H5Error, match="activations.h5: cannot open as HDF5"):
-        files.read_activations(path)
+        files.read_activations(path, "p")
 
 
 def test_activations_file_without_its_image(tmp_path):
     path = tmp_path / "activations.h5"
     with files.write_h5(path, files.ACTIVATIONS) as f:
-        f.create_dataset("activations", data=np.ones((4, 4, 8), np.float32))
+        f.create_dataset("photos/p/activations", data=np.ones((4, 4, 8), np.float32))
     with pytest.raises(files.H5Error, match="activations.h5: dataset 'image' is missing"):
-        files.read_activations(path)
+        files.read_activations(path, "p")
+    with pytest.raises(files.H5Error, match="activations.h5: holds no photo 'q'"):
+        files.read_activations(path, "q")

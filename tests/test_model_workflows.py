@@ -10,7 +10,15 @@ from PIL import Image
 from actgrid import files
 from actgrid.models import from_config
 from tiny_models import INCEPTION_RANGE, inception_style_graph, small_keras_network
-from workflow_helpers import TINY, make_workdir, planned, snakemake, write_config
+from workflow_helpers import (
+    TINY,
+    batch_layer,
+    grid_folder,
+    make_workdir,
+    planned,
+    snakemake,
+    write_config,
+)
 
 # source -> (model entry, layer, its grid at 96 px)
 SOURCES = {
@@ -62,17 +70,18 @@ def test_model_source_end_to_end(tmp_path, monkeypatch, source):
 
     snakemake(workdir)
     model = from_config(config["model"])
-    layer_dir = workdir / f"results/tiny/chelsea/{model.identity}_96px_stretch/{layer}"
-    acts, image, attrs = files.read_activations(layer_dir / "activations.h5")
+    layer_dir = batch_layer(workdir, layer=layer)
+    assert layer_dir.parent.parent.name == f"{model.identity}_96px_stretch"
+    acts, image, attrs = files.read_activations(layer_dir / "activations.h5", "chelsea")
     assert attrs["model_type"] == source and attrs["model_id"] == model.identity
     assert acts.shape[:2] == (rows, cols)
     expected = model.features(layer)(image[None].astype(np.float32) / 255)[0]
     np.testing.assert_allclose(acts, expected, rtol=1e-4, atol=1e-4)
-    (render_dir,) = (layer_dir / "nmf3").glob("W24_*")
-    grid = np.asarray(Image.open(render_dir / "grid.png"))
+    folder = grid_folder(layer_dir, "nmf3")
+    grid = np.asarray(Image.open(folder / "grid.png"))
     assert grid.shape == (rows * 20, cols * 20, 3)  # 24 px tiles cropped by 2
     assert grid.std() > 3  # not flat grey (a stalled optimization measured 0.5)
-    assert (render_dir / "metrics.json").exists()
+    assert (folder / "metrics.json").exists()
 
 
 def test_new_weights_never_reuse_old_results(tmp_path, monkeypatch):

@@ -13,12 +13,12 @@ def _nan_features(layer_features):
     return lambda images: layer_features(images) * tf.math.log(-1.0)  # log of a negative: NaN
 
 
-def _activations(path, model, seed=0):
-    """A random photo's activations (6×6 cells at 96 px), as extract writes them."""
+def _activations(path, model, seed=0, name="p"):
+    """A random photo's activations (6×6 cells at 96 px), as extract writes a batch of one."""
     rgb = np.random.default_rng(seed).integers(0, 255, (96, 96, 3), np.uint8)
     acts = np.asarray(model.features("block10_dw_relu")(rgb[None] / 255.0))[0]
     attrs = dict(model_id=model.identity, input_size=96, layer="block10_dw_relu")
-    files.write_activations(path, acts, rgb, attrs)
+    files.write_activations(path, {name: (acts, rgb, {})}, attrs)
     return path
 
 
@@ -64,5 +64,5 @@ def test_nan_activations_are_not_written(tmp_path, monkeypatch, chelsea):
     p = {"model": name, "checksum": checksum, "input_size": 96, "resize": "stretch"}
     out = tmp_path / "activations.h5"
     with pytest.raises(FloatingPointError, match="cat.png: efficientnet_lite0-.* gave NaN/Inf"):
-        extract.extract(image, out, {}, {**p, "layer": "block10_dw_relu"})
+        extract.extract({"cat": image}, out, {}, {**p, "layer": "block10_dw_relu"})
     assert not out.exists()

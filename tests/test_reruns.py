@@ -7,6 +7,7 @@ import pytest
 from workflow_helpers import (
     REPO,
     TINY,
+    batch_layer,
     changed,
     job_counts,
     make_workdir,
@@ -18,11 +19,12 @@ from workflow_helpers import (
 
 pytestmark = pytest.mark.slow
 
-VIEW = {"viewer": 2, "index": 1}  # a grid changed: its viewer and the dataset's index follow
-# The tiny config's two photos are one render batch: one shared job and two shards.
-RENDER = {"render_shared": 1, "render_shard": 2, "assemble": 2, **VIEW}
-FROM_NMF = {"factorize": 2, **RENDER}
-CHAIN = {"extract": 2, **FROM_NMF}
+VIEW = {"index": 1}  # a grid changed: the dataset's index follows
+# The tiny config's two photos are one batch: one job a stage (a shared job and two shards).
+GRIDS = {"assemble": 1, **VIEW}  # the batch's grids and viewers
+RENDER = {"render_shared": 1, "render_shard": 2, **GRIDS}
+FROM_NMF = {"factorize": 1, **RENDER}
+CHAIN = {"extract": 1, **FROM_NMF}
 
 
 @pytest.fixture(scope="module")
@@ -83,24 +85,24 @@ def test_settings_that_do_not_change_results_rerun_nothing(done, config_of, sect
 
 def test_shard_count_reruns_shards_and_assembly(done, config_of):
     config_of(changed("render", "n_shards", 3))
-    assert planned(done) == {"render_shard": 3, "assemble": 2, **VIEW}
+    assert planned(done) == {"render_shard": 3, **GRIDS}
 
 
-def test_photos_per_job_rebatches_the_render_jobs(done, config_of):
+def test_photos_per_job_rebatches_every_stage(done, config_of):
     config_of(changed("render", "images_per_job", 1))  # one batch -> a batch per photo
-    assert planned(done) == {"render_shared": 2, "render_shard": 4, "assemble": 2, **VIEW}
+    assert planned(done) == {k: v if k == "index" else 2 * v for k, v in CHAIN.items()}
 
 
 def test_assembly_parameter_reruns_assembly_alone(done, config_of):
     config_of(changed("assemble", "crop", 3))
-    assert planned(done) == {"assemble": 2, **VIEW}
+    assert planned(done) == GRIDS
 
 
 def test_swapped_values_are_detected(done, config_of):
     config = changed("assemble", "crop", 8)
     config["assemble"]["coherence_side"] = 2  # defaults: crop 2, coherence_side 8
     config_of(config)
-    assert planned(done) == {"assemble": 2, **VIEW}
+    assert planned(done) == GRIDS
 
 
 def test_group_count_reruns_all_but_extraction(done, config_of):
@@ -110,7 +112,7 @@ def test_group_count_reruns_all_but_extraction(done, config_of):
 
 def test_new_layer_runs_its_own_chain_only(done, config_of):
     config_of({**TINY, "layers": ["block10_dw_relu", "block7_dw_relu"]})
-    assert planned(done) == CHAIN  # two images × the new layer
+    assert planned(done) == CHAIN  # the batch at the new layer
     config_of({**TINY, "layers": ["block7_dw_relu"]})
     assert planned(done) == CHAIN
 
@@ -132,7 +134,7 @@ def test_code_edits_rerun_downstream(done):
     text = script.read_text()
     try:
         script.write_text(text + "# an edit\n")
-        assert planned(done) == {"render_shard": 2, "assemble": 2, **VIEW}
+        assert planned(done) == {"render_shard": 2, **GRIDS}
     finally:
         script.write_text(text)
         os.utime(script, (0, 0))  # older than the outputs again
@@ -142,15 +144,22 @@ PHOTOS = {"a": "chelsea", "b": "coffee", "c": "astronaut", "d": "chelsea"}
 
 
 def _expected(before: dict, after: dict, changed_batch: str | None = None) -> dict:
-    """The jobs a dataset change should plan: new (or changed) batches and their photos only."""
-    rerun = [b for b in after if b not in before or b == changed_batch]
-    photos = sum(len(after[b]) for b in rerun)
-    jobs = {"render_shared": len(rerun), "render_shard": 2 * len(rerun)}
-    jobs.update(assemble=photos, viewer=photos, index=1)
-    return {k: v for k, v in jobs.items() if v}
+    """The jobs a dataset change should plan: every stage of the new (or changed) batches."""
+    n = len([b for b in after if b not in before or b == changed_batch])
+    return {k: v if k == "index" else n * v for k, v in CHAIN.items()}
 
 
-def test_added_removed_and_changed_photos_rerun_their_render_batch_only(tmp_path):
+def _batch_files(results) -> dict:
+    """Every file of every batch (logs aside) and its sha256."""
+    files = (results / "batches").rglob("*")
+    return {p: sha256(p) for p in files if p.is_file() and "logs" not in p.parts}
+
+
+def _batch_of(path) -> str:
+    return next(part for part in path.parts if part.startswith("batch_"))
+
+
+def test_added_removed_and_changed_photos_rerun_their_batch_only(tmp_path):
     """Photos a..d in render batches of 2 on average: each change reruns one batch's jobs."""
     from actgrid import batches
 
@@ -162,29 +171,32 @@ def test_added_removed_and_changed_photos_rerun_their_render_batch_only(tmp_path
     split = batches.split(PHOTOS, 2)
     assert len(split) > 1
     results = workdir / "results/tiny"
-    shards = {p: sha256(p) for p in (results / "batches").rglob("shard*.h5")}
+    before = _batch_files(results)
 
-    # added: its own chain, then its batch
+    # added: its batch's stages
     shutil.copy2(REPO / "data/default/coffee.png", workdir / "images/e.png")
     added = batches.split([*PHOTOS, "e"], 2)
     expected = _expected(split, added)
-    assert planned(workdir) == {"extract": 1, "factorize": 1, **expected}
-    assert job_counts(snakemake(workdir)) == {"extract": 1, "factorize": 1, **expected}
-    assert {p: sha256(p) for p in shards} == shards  # other batches' shards untouched
+    assert planned(workdir) == expected
+    assert job_counts(snakemake(workdir)) == expected
+    kept = set(split) & set(added)
+    assert kept and {p: sha256(p) for p in before if _batch_of(p) in kept} == {
+        p: digest for p, digest in before.items() if _batch_of(p) in kept
+    }  # every file of the other batches untouched: activations, groups, shards, grids
     (workdir / "images/e.png").unlink()
     # back to the earlier batches, all still there: only the dataset's page changes
     assert job_counts(snakemake(workdir)) == {"index": 1}
 
-    # removed: the rest of its batch, nothing for the photo itself
+    # removed: the rest of its batch
     (workdir / "images/d.png").unlink()
     assert planned(workdir) == _expected(split, batches.split(["a", "b", "c"], 2))
     shutil.copy2(REPO / "data/default/chelsea.png", workdir / "images/d.png")
     assert planned(workdir) == {}
 
-    # changed (edited): its chain and its batch
+    # changed (edited): its batch
     shutil.copy(REPO / "data/default/coffee.png", workdir / "images/c.png")
     expected = _expected(split, split, changed_batch=next(b for b in split if "c" in split[b]))
-    assert planned(workdir) == {"extract": 1, "factorize": 1, **expected}
+    assert planned(workdir) == expected
 
 
 def test_output_cache_is_shared_between_workdirs(tmp_path):
@@ -196,7 +208,7 @@ def test_output_cache_is_shared_between_workdirs(tmp_path):
         write_config(workdir, TINY)
     snakemake(first, "--cache", env=env)
     log = snakemake(second, "--cache", env=env)
-    layer = next((second / "results/tiny/chelsea").glob("*/block10_dw_relu"))
+    layer = batch_layer(second)
     for path in (layer / "activations.h5", layer / "nmf3/groups.h5"):
         assert path.is_symlink() and str(tmp_path / "cache") in os.path.realpath(path)
     assert log.count("from cache.") == 2

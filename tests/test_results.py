@@ -32,7 +32,7 @@ def test_grids_by_config_and_by_folder_hold_what_the_files_hold(tiny_run):
         assert grid.params.method == ("shared" if grid.names["groups"] == "nmf4" else "naive")
 
         with h5py.File(layer / "activations.h5") as f:
-            acts, photo = f["activations"][()], f["image"][()]
+            acts, photo = f["photos/chelsea/activations"][()], f["photos/chelsea/image"][()]
         np.testing.assert_array_equal(grid.targets, acts)
         np.testing.assert_array_equal(grid.photo, photo)
         rows, cols = grid.shape
@@ -61,7 +61,10 @@ def test_grids_by_config_and_by_folder_hold_what_the_files_hold(tiny_run):
             assert grid.groups is None
             continue
         with h5py.File(layer / "nmf4/groups.h5") as f:
-            weights, components = f["weights"][()], f["components"][()]
+            weights, components = (
+                f["photos/chelsea/weights"][()],
+                f["photos/chelsea/components"][()],
+            )
         np.testing.assert_array_equal(grid.groups.weights.reshape(weights.shape), weights)
         np.testing.assert_array_equal(grid.groups.components, components)
         assert grid.groups.images.shape == (4, 32, 32, 3)

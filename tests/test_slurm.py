@@ -75,7 +75,8 @@ def test_every_job_goes_through_sbatch_and_shards_ask_for_a_gpu(cluster, tmp_pat
     slurm_logs = list((workdir / ".snakemake/slurm_logs").rglob("*.log"))
     assert {int(p.stem) for p in slurm_logs} == set(jobs)
     # render jobs keep the GPU SLURM gave them (its CUDA_VISIBLE_DEVICES); no local slots
-    for output in (workdir / "results").rglob("batches/**/*.h5"):
+    renders = [p for p in (workdir / "results").rglob("batches/**/*.h5") if "shar" in p.name]
+    for output in renders:  # shared.h5 and the shards (not the activations, not the groups)
         with h5py.File(output, "r") as f:
             assert f.attrs["cuda_visible_devices"] == "0", output
     for log in (workdir / "results").rglob("batches/**/logs/*.log"):

@@ -9,17 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from workflow_helpers import open_page, snakemake
+from workflow_helpers import grid_folder, open_page, snakemake
 
 from actgrid import files, paths, viewer
 from actgrid.params import RenderParams
 
 pytestmark = pytest.mark.slow
-
-
-def render_dir(layer: Path, groups: str) -> Path:
-    (found,) = (layer / groups).glob("W32_*")
-    return found
 
 
 def centre(page, selector: str, row: int, col: int, rows: int, cols: int) -> tuple[float, float]:
@@ -32,11 +27,11 @@ def centre(page, selector: str, row: int, col: int, rows: int, cols: int) -> tup
 
 def test_hovering_a_cell_shows_it_on_both_pictures_with_its_figures(tiny_run, browser, shots):
     _, layer = tiny_run
-    folder = render_dir(layer, "nmf4")
-    acts = files.read_activations(layer / "activations.h5")[0]
+    folder = grid_folder(layer, "nmf4")
+    acts = files.read_activations(layer / "activations.h5", "chelsea")[0]
     rows, cols = acts.shape[:2]
     cells = files.read_cells(folder / "cells.tsv")
-    weights = files.read_groups(layer / "nmf4/groups.h5")[0]
+    weights = files.read_groups(layer / "nmf4/groups.h5", "chelsea")[0]
     page, problems = open_page(browser, folder / "viewer.html")
 
     row, col = 2, 5
@@ -86,7 +81,7 @@ def test_hovering_a_cell_shows_it_on_both_pictures_with_its_figures(tiny_run, br
 
 def test_naive_viewer_has_no_factorization(tiny_run, browser):
     _, layer = tiny_run
-    page, problems = open_page(browser, render_dir(layer, "naive") / "viewer.html")
+    page, problems = open_page(browser, grid_folder(layer, "naive") / "viewer.html")
     page.mouse.move(*centre(page, "#grid-wrap", 0, 0, 8, 8))
     assert page.get_attribute("#detail", "data-cell") == "0"
     assert page.is_hidden("#d-groups-block") and page.is_disabled("#tab-groups")
@@ -95,7 +90,7 @@ def test_naive_viewer_has_no_factorization(tiny_run, browser):
 
 def test_viewer_is_one_offline_file(tiny_run):
     _, layer = tiny_run
-    html = (render_dir(layer, "nmf4") / "viewer.html").read_text()
+    html = (grid_folder(layer, "nmf4") / "viewer.html").read_text()
     assert "http://" not in html and "https://" not in html and "<link" not in html
     assert html.count("data:image/png;base64,") >= 2 + 4  # photo, grid, the 4 group images
 
@@ -185,7 +180,7 @@ def rows_shown(page) -> list[list[str]]:
 
 
 def test_index_links_awkward_names_and_shows_undefined_figures(browser, tmp_path):
-    folder = tmp_path / "d" / AWKWARD / "m" / "l" / "nmf3" / "W14_render"
+    folder = tmp_path / "d/batches/m/l/batch_0/nmf3/W14_render/grids" / AWKWARD
     synthetic_grid(folder, np.random.default_rng(0), float("nan"))
     viewer.write_viewer(folder / paths.VIEWER, synthetic_data(2, 3))
     index, tsv = tmp_path / "d/index.html", tmp_path / "d/metrics.tsv"
@@ -208,7 +203,7 @@ def test_index_of_a_thousand_grids_loads_pages_and_sorts(browser, tmp_path, shot
     dataset = tmp_path / "many"
     folders = [
         synthetic_grid(
-            dataset / f"photo_{i:04d}" / "m" / "l" / "nmf6" / "W48_render",
+            dataset / "batches/m/l/batch_0/nmf6/W48_render/grids" / f"photo_{i:04d}",
             rng,
             float("nan") if i % 100 == 7 else float(rng.random()),
         )
@@ -265,7 +260,8 @@ def test_index_links_every_viewer_with_its_figures(tiny_run, browser, shots):
     rows = [dict(zip(header.split("\t"), line.split("\t"))) for line in lines]
     assert len(rows) == 2
     for row in rows:
-        (path,) = (index.parent / row["image"]).glob(f"*/*/*/{row['render']}/metrics.json")
+        path = index.parent / row["path"] / "metrics.json"
+        assert row["render"] in row["path"] and row["path"].endswith(row["image"])
         metrics = json.loads(path.read_text())
         assert float(row["faithfulness_mean"]) == pytest.approx(
             metrics["faithfulness"]["mean"], abs=1e-4

@@ -9,6 +9,7 @@ from workflow_helpers import (
     REPO,
     TWO_METHODS,
     changed,
+    grid_folder,
     job_counts,
     sha256,
     snakemake,
@@ -23,22 +24,15 @@ def run(tiny_run):
     return tiny_run
 
 
-def _batch_dir(workdir, layer, groups):
-    """The render batch folder of the run's one photo."""
-    model = layer.parent.name
-    (path,) = (workdir / "results/tiny/batches" / model / layer.name / groups).glob("W32_*/batch_*")
-    return path
-
-
 def test_every_output_exists_with_the_right_size(run):
     workdir, layer = run
     assert (layer / "activations.h5").exists() and (layer / "nmf4/groups.h5").exists()
     for groups in ("nmf4", "naive"):
-        (render_dir,) = (layer / groups).glob("W32_*")
-        grid = Image.open(render_dir / "grid.png")
+        folder = grid_folder(layer, groups)
+        grid = Image.open(folder / "grid.png")
         assert grid.size == (8 * 28, 8 * 28)  # 128 px input -> 8×8 cells, 32 px tiles cropped by 2
-        assert Image.open(render_dir / "side_by_side.png").size[1] == 8 * 28
-        batch_dir = _batch_dir(workdir, layer, groups)
+        assert Image.open(folder / "side_by_side.png").size[1] == 8 * 28
+        batch_dir = folder.parent.parent
         assert len(list((batch_dir / "shards2").glob("shard*.h5"))) == 2
         assert np.asarray(grid).std() > 10  # not a flat grey picture
         assert (batch_dir / "shards2/logs/shard0.log").read_text().count("cell-steps/s") > 0
@@ -50,9 +44,8 @@ def test_faithfulness_beats_random_tiles(run):
     from actgrid.optvis import param
 
     _, layer = run
-    (render_dir,) = (layer / "nmf4").glob("W32_*")
-    report = json.loads((render_dir / "metrics.json").read_text())
-    acts, _, attrs = files.read_activations(layer / "activations.h5")
+    report = json.loads((grid_folder(layer, "nmf4") / "metrics.json").read_text())
+    acts, _, attrs = files.read_activations(layer / "activations.h5", "chelsea")
     targets = acts.reshape(-1, acts.shape[-1])
     features = from_config(input_size=128).features(attrs["layer"])
     spectra = param.init_spectra(np.random.default_rng(0), len(targets), 32)
@@ -71,8 +64,12 @@ def test_activations_file_describes_itself(run):
 
     _, layer = run
     with h5py.File(layer / "activations.h5") as f:
-        assert f["activations"].shape == (8, 8, 672) and f["activations"].dtype == np.float32
-        attrs = dict(f.attrs)
+        photo = f["photos/chelsea"]
+        assert (
+            photo["activations"].shape == (8, 8, 672) and photo["activations"].dtype == np.float32
+        )
+        assert [name.decode() for name in f["photo_names"]] == ["chelsea"]
+        attrs = {**f.attrs, **photo.attrs}
     assert attrs["layer"] == "block10_dw_relu" and attrs["input_size"] == 128
     assert attrs["image_sha256"] == sha256(REPO / "data/default/chelsea.png")
     assert len(attrs["model_weights_sha256"]) == 64
@@ -81,14 +78,16 @@ def test_activations_file_describes_itself(run):
 
 def test_shard_count_changes_only_the_shards(run):
     workdir, layer = run
-    (render_dir,) = (layer / "nmf4").glob("W32_*")
-    batch_dir = _batch_dir(workdir, layer, "nmf4")
+    folder = grid_folder(layer, "nmf4")
+    batch_dir = folder.parent.parent
     upstream = [layer / "activations.h5", layer / "nmf4/groups.h5", batch_dir / "shared.h5"]
     before = [sha256(p) for p in upstream]
     config = changed("render", "n_shards", 3, base=TWO_METHODS)
     write_config(workdir, config)
     log = snakemake(workdir)
     assert [sha256(p) for p in upstream] == before
-    assert job_counts(log) == {"render_shard": 6, "assemble": 2, "viewer": 2, "index": 1}
+    assert job_counts(log) == {"render_shard": 6, "assemble": 2, "index": 1}
     assert len(list((batch_dir / "shards3").glob("shard*.h5"))) == 3
-    assert Image.open(render_dir / "grid.png").size == (8 * 28, 8 * 28)
+    assert Image.open(folder / "grid.png").size == (8 * 28, 8 * 28)
+    write_config(workdir, TWO_METHODS)  # the session's run as other tests expect it
+    assert job_counts(snakemake(workdir)) == {"assemble": 2, "index": 1}

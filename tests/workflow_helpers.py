@@ -54,6 +54,18 @@ def add_image(workdir: Path, image: str) -> None:
     shutil.copy2(REPO / f"data/default/{image}.png", workdir / "images")
 
 
+def batch_layer(workdir: Path, dataset: str = "tiny", layer: str = "block10_dw_relu") -> Path:
+    """The folder of a run's (only) batch at ``layer``: its activations and method folders."""
+    (found,) = (workdir / "results" / dataset / "batches").glob(f"*/{layer}/batch_*")
+    return found
+
+
+def grid_folder(layer: Path, groups: str, image: str = "chelsea") -> Path:
+    """A photo's grid folder in a batch folder ``layer``, for the one render of ``groups``."""
+    (render,) = (layer / groups).glob("W*_*")
+    return render / "grids" / image
+
+
 def write_config(workdir: Path, config: dict) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
 

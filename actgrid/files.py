@@ -2,7 +2,7 @@
 
 | file | kind | writer | reader |
 |---|---|---|---|
-| ``activations.h5`` | a batch's photos' activations at a layer and the images the model saw | ``write_activations`` | ``read_activations``, ``photos_in`` |
+| ``activations.h5`` | a batch's photos' activations at a layer and the images the model saw | ``write_activations`` | ``read_activations`` |
 | ``groups.h5`` | their NMF groups | ``write_groups`` | ``read_groups`` |
 | ``samples.h5`` | an atlas's sample of a dataset's activation vectors and where each came from | ``write_samples`` | ``read_samples`` |
 | ``layout.h5`` | their 2-D layout | ``write_layout`` | ``read_layout`` |
@@ -185,12 +185,6 @@ def _photo_group(f: h5py.File, photo: str) -> h5py.Group:
     if f"photos/{photo}" not in f:
         raise H5Error(f"{f.filename}: holds no photo {photo!r}")
     return f[f"photos/{photo}"]
-
-
-def photos_in(path, kind: str = ACTIVATIONS) -> list[str]:
-    """The photos a batch's activations (or groups) file holds, in its order."""
-    with open_h5(path, kind) as f:
-        return _decoded(read(f, "photo_names"))
 
 
 def write_activations(out, photos: dict[str, tuple], attrs: dict) -> None:

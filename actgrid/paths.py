@@ -45,10 +45,7 @@ ATLAS_FIGURES = "atlas.json"
 INDEX = "index.html"
 METRICS_TABLE = "metrics.tsv"
 
-#: what a grid is named by (its folder also names its batch)
-GRID_NAMES = ("dataset", "image", "model", "layer", "groups", "render")
-#: the files a finished grid, atlas and dataset index have (the workflow's targets)
-GRID_FILES = (GRID, SIDE_BY_SIDE, THUMBNAIL, METRICS, VIEWER)
+#: the files of a finished atlas and of a dataset's index (the workflow's targets)
 ATLAS_FILES = (ATLAS, PATCHES, THUMBNAIL, ATLAS_FIGURES, VIEWER)
 INDEX_FILES = (INDEX, METRICS_TABLE)
 
@@ -119,7 +116,8 @@ def benchmark_file(folder, stage: str, i="") -> str:
 
 
 def grid_names(folder) -> dict[str, str]:
-    """A grid's names (``GRID_NAMES`` and its ``batch``), read from its folder's path."""
+    """A grid's names (dataset, image, model, layer, groups, render and its batch), read from
+    its folder's path."""
     parts = Path(folder).resolve().parts
     dataset, _, model, layer, batch, groups, render, _, image = parts[-9:]
     return dict(
@@ -134,8 +132,8 @@ def grid_names(folder) -> dict[str, str]:
 
 
 def grid_sources(folder) -> dict[str, Path]:
-    """The files a grid was made from, found from its folder: its batch's ``activations``,
-    ``shards`` folder and, for the shared method, ``groups``."""
+    """The files a grid was made from, found from its folder: its batch's ``activations`` and,
+    for the shared method, its batch's ``groups``."""
     render = Path(folder).parent.parent
     found = {"activations": render.parent.parent / ACTIVATIONS}
     if tags.has_groups(render.parent.name):

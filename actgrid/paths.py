@@ -13,8 +13,9 @@ and what a path holds, from the path.
     logs/<stage>.log
 
 Every stage works on a batch of photos (``actgrid.batches``: content-defined, so adding or
-changing a photo reruns its own batch's jobs only). The folder names come from ``actgrid.tags`` and ``actgrid.params``. Every function takes the
-names as keywords and leaves those not given as Snakemake ``{wildcards}``: the rules build their
+changing a photo reruns its own batch's jobs only). The folder names come from ``actgrid.tags``
+and ``actgrid.params``. Every function takes the names as keywords and leaves those not given
+as Snakemake ``{wildcards}`` (and ignores names its folder does not use): the rules build their
 patterns here, and ``actgrid.results``, the viewer and the index find files with the same code.
 """
 

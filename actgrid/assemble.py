@@ -43,9 +43,9 @@ def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarra
 def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
-    ``activations_path``, ``shard_paths``: its batch's activations and shards. ``out`` names the outputs: ``grid``,
-    ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``. Needs no network: the shards hold the figures
-    measured with it.
+    ``activations_path``, ``shard_paths``: its batch's activations and shards. ``out`` names
+    the outputs: ``grid``, ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``. Needs no
+    network: the shards hold the figures measured with it.
     """
     acts, photo, attrs = files.read_activations(activations_path, image)
     rows, cols, _ = acts.shape

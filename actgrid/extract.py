@@ -12,7 +12,9 @@ from actgrid import files, images
 from actgrid.models import matching
 
 
-def extract(image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels=None) -> None:
+def extract(
+    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS
+) -> None:
     """Run the model on each photo (name -> path) up to ``layer``; write each one's activations
     [H, W, C] and the input it saw.
 
@@ -24,7 +26,7 @@ def extract(image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixe
     features = model.features(layer)
     photos = {}
     for name, path in image_paths.items():
-        photo = images.load_rgb(path, max_pixels or images.MAX_PIXELS)
+        photo = images.load_rgb(path, max_pixels)
         rgb = images.fit_to_model(photo, input_size, resize, path)
         acts = np.asarray(features(rgb[None].astype(np.float32) / 255.0))[0].astype(np.float32)
         if not np.all(np.isfinite(acts)):

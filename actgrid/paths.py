@@ -165,14 +165,10 @@ class Plan:
             name: datasets.list_images(name, spec, base)
             for name, spec in config["datasets"].items()
         }
-        # dataset -> batch name -> its photos, and dataset -> photo -> its batch
+        # dataset -> batch name -> its photos
         self.batches = {
             dataset: batches.split(images, render["images_per_job"])
             for dataset, images in self.images.items()
-        }
-        self.batch_of = {
-            dataset: {image: batch for batch, members in split.items() for image in members}
-            for dataset, split in self.batches.items()
         }
         k, negative = config["nmf"]["groups"], config["nmf"]["negative"]
         self.methods = {

@@ -1,4 +1,4 @@
-"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture and a thumbnail;
+"""Stage 4: tile the rendered cells into grid.png, a side-by-side picture (JPEG) and a thumbnail;
 write metrics.json and cells.tsv (each cell's figures)."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
         "shards": [os.path.relpath(path, Path(out.metrics).parent) for path in shard_paths],
     }
     files.write_png(out.grid, grid)
-    files.write_png(out.side_by_side, side_by_side(photo, grid))
+    files.write_jpeg(out.side_by_side, side_by_side(photo, grid))
     files.write_thumbnail(out.thumbnail, grid)
     files.write_cells(out.cells, rows, cols, cells)
     files.write_json(out.metrics, report)

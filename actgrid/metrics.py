@@ -11,11 +11,13 @@ CELL_FIGURES = ("objective", "faithfulness", "faithfulness_photo", "retrieval", 
 
 
 def layer_means(features, images: np.ndarray, chunk: int = 64) -> np.ndarray:
-    """Each image's layer activation averaged over positions, [n, C]."""
-    out = [
-        np.asarray(features(images[i : i + chunk])).mean(axis=(1, 2))
-        for i in range(0, len(images), chunk)
-    ]
+    """Each image's layer activation averaged over positions, [n, C]; ``chunk`` images a call
+    of ``features`` (the last chunk padded to that size: one shape for a compiled one)."""
+    out = []
+    for i in range(0, len(images), chunk):
+        part = images[i : i + chunk]
+        padded = np.concatenate([part, np.repeat(part[-1:], chunk - len(part), 0)])
+        out.append(np.asarray(features(padded)).mean(axis=(1, 2))[: len(part)])
     return np.concatenate(out)
 
 
@@ -65,13 +67,15 @@ def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int, cells=
     return np.stack(patches)
 
 
-def _border_jump(tiles: np.ndarray, rows: int, cols: int) -> float:
-    """Mean pixel change across tile borders over the mean change between neighbours in a tile."""
-    t = tiles.reshape(rows, cols, *tiles.shape[1:])
-    across = [np.abs(t[:, 1:, :, 0] - t[:, :-1, :, -1]), np.abs(t[1:, :, 0] - t[:-1, :, -1])]
-    inside = [np.abs(np.diff(tiles, axis=1)), np.abs(np.diff(tiles, axis=2))]
-    mean = lambda parts: np.mean(np.concatenate([p.ravel() for p in parts]))  # noqa: E731
-    return float(mean(across) / max(mean(inside), 1e-12))
+def _mean_across_borders(edges: dict, order: np.ndarray, rows: int, cols: int) -> float:
+    """Mean pixel change across the borders of neighbouring tiles, tile ``order[i]`` in place
+    ``i`` (row-major); ``edges``: each tile's outermost pixel rows and columns."""
+    e = {k: v[order].reshape(rows, cols, *v.shape[1:]) for k, v in edges.items()}
+    across = (
+        np.abs(e["left"][:, 1:] - e["right"][:, :-1]),
+        np.abs(e["top"][1:] - e["bottom"][:-1]),
+    )
+    return float(sum(a.sum() for a in across) / sum(a.size for a in across))
 
 
 def seam(tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int = 0) -> dict:
@@ -83,9 +87,16 @@ def seam(tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int 
     placement, lower is smoother.
     """
     rng = np.random.default_rng(seed)
-    jump = _border_jump(tiles, rows, cols)
+    inside = (np.abs(np.diff(tiles, axis=1)), np.abs(np.diff(tiles, axis=2)))
+    scale = max(float(sum(a.sum() for a in inside) / sum(a.size for a in inside)), 1e-12)
+    edges = {"left": tiles[:, :, 0], "right": tiles[:, :, -1]}
+    edges.update(top=tiles[:, 0], bottom=tiles[:, -1])
+    jump = _mean_across_borders(edges, np.arange(len(tiles)), rows, cols) / scale
     shuffled = np.mean(
-        [_border_jump(tiles[rng.permutation(len(tiles))], rows, cols) for _ in range(shuffles)]
+        [
+            _mean_across_borders(edges, rng.permutation(len(tiles)), rows, cols) / scale
+            for _ in range(shuffles)
+        ]
     )
     return {"jump": jump, "shuffled": float(shuffled), "ratio": float(jump / shuffled)}
 

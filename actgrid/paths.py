@@ -5,7 +5,7 @@ and what a path holds, from the path.
         .../<batch>/<groups>/groups.h5                                    factorize (shared method)
         .../<batch>/<groups>/<render>/shared.h5, shards<n>/shard<i>.h5    render
         .../<batch>/<groups>/<render>/grids/<image>/                      assemble: a grid's folder
-            grid.png, side_by_side.png, thumbnail.jpg, metrics.json, cells.tsv, viewer.html
+            grid.png, side_by_side.jpg, thumbnail.jpg, metrics.json, cells.tsv, viewer.html
     <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
         .../<groups>/groups.h5                                            NMF of the bins' targets
         .../<groups>/<render>/atlas.png, patches.png, atlas.json, viewer.html, shards<n>/...
@@ -32,7 +32,7 @@ ACTIVATIONS = "activations.h5"
 GROUPS = "groups.h5"
 SHARED = "shared.h5"
 GRID = "grid.png"
-SIDE_BY_SIDE = "side_by_side.png"
+SIDE_BY_SIDE = "side_by_side.jpg"
 THUMBNAIL = "thumbnail.jpg"
 METRICS = "metrics.json"
 CELLS = "cells.tsv"

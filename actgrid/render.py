@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from actgrid import extract, files, metrics
+from actgrid.assemble import to_uint8
 from actgrid.params import RenderParams
 
 log = logging.getLogger("actgrid")
@@ -127,7 +128,10 @@ def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
 def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarray:
     """Run ``steps`` steps, a compiled call at a time, logging progress; returns the trace.
 
-    A NaN or Inf objective stops the job with an error before anything is written.
+    The first call runs one step: it traces and warms the computation up, so the calls after it
+    (up to each multiple of ``steps_per_call``) time the loop at its steady rate, which the
+    last line logs. How calls split the steps changes no bit. A NaN or Inf objective stops the job with an error before anything is
+    written.
     """
     import tensorflow as tf
 
@@ -135,19 +139,28 @@ def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarra
         f"{label}: {len(opt.parts)} photo(s), {opt.n} cells, batch {opt.batch_size} "
         f"computed in {len(opt.chunk_bounds)} chunk(s)"
     )
-    trace, done, start = [], 0, time.time()
+    trace, done, first, start = [], 0, 0.0, time.time()
     while done < steps:
-        n = min(steps_per_call, steps - done)
+        n = min(1 if done == 0 else steps_per_call - done % steps_per_call, steps - done)
         part = opt.run(tf.constant(n)).numpy()
         if not np.all(np.isfinite(part)):
             raise FloatingPointError(f"{label}: objective became NaN/Inf near step {done + n}")
         trace.append(part)
         done += n
-        rate = done * opt.batch_size / (time.time() - start)
+        if done == 1:
+            first, start = time.time() - start, time.time()
+            continue
+        rate = (done - 1) * opt.batch_size / (time.time() - start)
         left = (steps - done) * opt.batch_size / rate
         log.info(
             f"{label} step {done}/{steps} objective {part[-1]:.4g} "
             f"{rate:.0f} cell-steps/s, {left:.0f} s left"
+        )
+    if steps > 1:
+        per_step = (time.time() - start) / (steps - 1)
+        log.info(
+            f"{label} loop: {steps} steps in {per_step * steps:.3f} s at the steady rate; "
+            f"first call {first - per_step:.3f} s more (tracing, warm-up)"
         )
     return np.concatenate(trace) if trace else np.zeros(0, np.float32)
 
@@ -158,7 +171,7 @@ def space_needed(p: RenderParams, cells: int, groups: int, shared_state: bool) -
     from actgrid.optvis.param import spectrum_shape
 
     spectrum = 4 * int(np.prod(spectrum_shape(p.tile_size)))
-    per_cell = 4 * spectrum if shared_state else 4 * 3 * p.tile_size**2 + 64
+    per_cell = 4 * spectrum if shared_state else 3 * p.tile_size**2 + 64
     return cells * per_cell + groups * 4 * spectrum + (1 << 20)
 
 
@@ -319,11 +332,15 @@ def run_shard(
         )
         return opt, optimize(opt, p.phase_steps[1], label), state
 
+    import tensorflow as tf
+
     (opt, trace, state), chunks = in_memory(render, chunks, retries)
     tiles = opt.all_images()
     objective = opt.final_objective()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
+    tiles = to_uint8(tiles)  # kept as the grid shows them: a quarter of the bytes
+    compiled = tf.function(features, reduce_retracing=True)
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
     results = {}
@@ -332,8 +349,8 @@ def run_shard(
     ):
         patches = reference(size)[c]
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
-        for suffix, images in (("", tile), ("_photo", patches)):
-            for name, values in metrics.target_figures(features, images, t, c).items():
+        for suffix, images in (("", tile / np.float32(255)), ("_photo", patches)):
+            for name, values in metrics.target_figures(compiled, images, t, c).items():
                 arrays[name + suffix] = values
         if p.method == "shared":  # frozen: as phase one left them
             arrays["groups"] = state[photo.name]["groups"]["param"]

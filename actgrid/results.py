@@ -2,7 +2,7 @@
 
     from actgrid import results
     grid = results.open_grid("results/default/batches/<model>/<layer>/<batch>/nmf6/<render>/grids/chelsea")
-    grid.tiles.shape          # (rows, cols, W, W, 3) float32 in (0, 1), uncropped
+    grid.tiles.shape          # (rows, cols, W, W, 3) float32 in [0, 1] (8 bits), uncropped
     grids = results.grids("config.yaml", image="chelsea")   # every grid the config asks for
 
 Everything is read with the readers the workflow itself uses (``actgrid.files``); nothing
@@ -102,7 +102,7 @@ class Grid:
 
     @property
     def tiles(self) -> np.ndarray:
-        """Each cell's tile, [rows, cols, W, W, 3] float32 in (0, 1), uncropped."""
+        """Each cell's tile, [rows, cols, W, W, 3] float32 in [0, 1] (in 8-bit steps), uncropped."""
         tiles = self._shards["tiles"]
         return tiles.reshape(*self.shape, *tiles.shape[1:])
 

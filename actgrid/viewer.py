@@ -1,7 +1,8 @@
 """HTML pages to explore grids: a viewer per grid (and atlas) and an index per dataset.
 
-A viewer embeds every picture and figure (data URIs and a JSON block): it works offline, opened
-straight from disk, with no CDN and nothing beside it. An index embeds its table's figures and
+A grid's viewer embeds its figures (a JSON block) and its small pictures (the photo, the
+group images) and shows the ``grid.png`` beside it, which it does not copy; an atlas's viewer
+embeds all of its pictures. Either works offline, opened straight from disk, with no CDN. An index embeds its table's figures and
 links what lies in the results tree beside it (the grids' thumbnails and viewers), so that it
 stays small for datasets of many thousand grids.
 """
@@ -71,8 +72,8 @@ def viewer_data(inputs, p: dict) -> dict:
         "render": p["render"],
         "grid": [int(rows), int(cols)],
         "channels": int(flat.shape[1]),
-        "photo": png_uri(photo),
-        "gridImage": png_uri(files.read_png(inputs["grid"])),
+        "photo": png_uri(photo, "jpeg"),
+        "gridImage": Path(inputs["grid"]).name,  # the viewer sits beside its grid: not copied
         "metrics": files.read_json(inputs["metrics"]),
         "cells": {
             **{k: np.round(cells[k], 4).tolist() for k in metrics.CELL_FIGURES},

@@ -1,5 +1,4 @@
-"""Dataset throughput: images per hour, render jobs' fixed cost and the share of their time in
-the optimization loop.
+"""Dataset throughput: images per hour, and how much of a run is optimization loop.
 
     python benchmarks/dataset.py [--images 24] [--steps 128 1024] [--workdir DIR] [--cores 2]
 
@@ -7,16 +6,18 @@ Builds a dataset of ``--images`` photos derived from the three shipped ones (fli
 ``derive_photos``), then for each step count runs the whole default workflow on it
 (``snakemake --cores 2`` in a fresh copy, default config otherwise) and prints:
 
-- images per hour: photos / wall time of the whole run (extract to index page);
-- per render job (every job whose rule starts with ``render``): its process wall time, its
-  fixed cost (process start to its first optimization step: imports, model build, tracing) and
-  the share of its wall time spent inside the optimization loop.
+- images per hour: photos / wall time of the whole run (extract to index page, atlas included);
+- the loops' share of that wall time (every render job, grids' and atlas's, holds all cores
+  while it runs, so the loops' times add up), and the rest a photo: the fixed cost outside the
+  loops (imports, model builds, tracing, extraction, NMF, figures, assembly, the atlas);
+- per render job its time outside its loop, the results' bytes a photo (atlas included), and
+  per rule its jobs and job seconds a photo.
 
 Job wall times come from the job processes themselves (a ``sitecustomize`` hook on the jobs'
-``PYTHONPATH`` records each Snakemake script's start and end); the loop time from the job's log,
-whose progress lines carry millisecond timestamps: the steady time per step (median over the
-16-step calls after the first, which also traces) times the steps. The same measurement works
-for any version of the workflow whose render logs print ``step k/N`` lines.
+``PYTHONPATH`` records each Snakemake script's start and end); a loop's time from its job's
+log: the ``loop:`` line of each phase (the steady time per step after the first call, which
+traces, times the steps), or for logs of before 2026-12-02 the median time per step between
+their progress lines.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ COPY = [
     "config.yaml",
 ]
 STEP_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) INFO (.*) step (\d+)/(\d+) ")
+LOOP_LINE = re.compile(r"^\S+ \S+ INFO (.*) loop: \d+ steps in ([\d.]+) s at the steady rate")
 HOOK = """
 import atexit, json, os, sys, time
 _start = time.time()
@@ -110,29 +112,38 @@ def workflow_copy(workdir: Path, photos: int, steps: int) -> Path:
 def loop_figures(record: dict, workdir: Path) -> dict | None:
     """A render job's wall time, fixed cost and time in the loop, from its record and log.
 
-    A log may hold two phases (phase one and a shard in one job): each is timed on its own.
+    A log may hold two phases (phase one and a shard in one job): each is timed on its own,
+    from its ``loop:`` line (the steady time of its steps; logs of before 2026-12-02 have none:
+    then the median time per step between its progress lines, times its steps).
     """
     phases: dict[str, list] = {}
+    loops = {}
     for log in record["log"]:
         for line in (workdir / log).read_text().splitlines() if (workdir / log).exists() else []:
             m = STEP_LINE.match(line)
             if m:
                 stamp = datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
                 phases.setdefault(m[2], []).append((stamp, int(m[3]), int(m[4])))
-    if not phases:
+            m = LOOP_LINE.match(line)
+            if m:
+                loops[m[1]] = float(m[2])
+    for label, points in phases.items():
+        if label not in loops:
+            pairs = list(zip(points, points[1:]))
+            per_step = (
+                statistics.median((t1 - t0) / (s1 - s0) for (t0, s0, _), (t1, s1, _) in pairs)
+                if pairs
+                else (points[0][0] - record["start"]) / points[0][1]
+            )
+            loops[label] = per_step * points[-1][2]
+    if not loops:
         return None
-    loop, first = 0.0, None
-    for points in phases.values():
-        pairs = list(zip(points, points[1:]))
-        per_step = (
-            statistics.median((t1 - t0) / (s1 - s0) for (t0, s0, _), (t1, s1, _) in pairs)
-            if pairs
-            else (points[0][0] - record["start"]) / points[0][1]
-        )
-        loop += per_step * points[-1][2]
-        if first is None:
-            first = points[0][0] - record["start"] - per_step * points[0][1]
-    return {"wall": record["end"] - record["start"], "fixed": first, "loop": loop}
+    loop = sum(loops.values())
+    return {
+        "wall": record["end"] - record["start"],
+        "fixed": record["end"] - record["start"] - loop,
+        "loop": loop,
+    }
 
 
 def run(workdir: Path, cores: int) -> None:
@@ -153,7 +164,9 @@ def run(workdir: Path, cores: int) -> None:
 
 
 def summary(workdir: Path) -> str:
-    """One line of figures for a finished run in ``workdir``."""
+    """Figures of a finished run in ``workdir``: throughput, the loops' share of the whole
+    run's wall time, the fixed cost a photo (wall time outside the loops) and each rule's jobs
+    and job seconds a photo."""
     records = [json.loads(line) for line in (workdir / "procs.jsonl").read_text().splitlines()]
     wall = float((workdir / "wall.txt").read_text())
     photos = len(list((workdir / "photos").iterdir()))
@@ -164,19 +177,23 @@ def summary(workdir: Path) -> str:
     render = [
         fig
         for rule, recs in jobs.items()
-        if rule.startswith("render")
+        if "render" in rule
         for fig in (loop_figures(rec, workdir) for rec in recs)
         if fig
     ]
-    job_wall = sum(r["wall"] for r in render)
     loop = sum(r["loop"] for r in render)
     fixed = statistics.mean(r["fixed"] for r in render)
-    counts = {rule: len(recs) for rule, recs in sorted(jobs.items())}
+    per_rule = {
+        rule: f"{len(recs)} jobs, {sum(r['end'] - r['start'] for r in recs) / photos:.2f} s/photo"
+        for rule, recs in sorted(jobs.items())
+    }
+    disk = sum(f.stat().st_size for f in (workdir / "results").rglob("*") if f.is_file())
     return (
-        f"{wall:7.1f} s, {photos * 3600 / wall:6.1f} images/hour; "
-        f"{len(render)} render jobs, fixed cost {fixed:4.1f} s a job (mean), "
-        f"loop {100 * loop / job_wall:4.1f} % of render-job time ({loop:.0f} of {job_wall:.0f} s); "
-        f"jobs {json.dumps(counts)}"
+        f"{wall:7.1f} s, {photos * 3600 / wall:6.1f} images/hour; loops {loop:.0f} s = "
+        f"{100 * loop / wall:4.1f} % of the run's wall time; outside them "
+        f"{(wall - loop) / photos:.2f} s a photo; {len(render)} render jobs, "
+        f"{fixed:4.1f} s of each outside its loop (mean); results {disk / photos / 1e6:.2f} MB a "
+        f"photo; jobs {json.dumps(per_rule)}"
     )
 
 

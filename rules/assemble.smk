@@ -7,7 +7,7 @@ rule assemble:
     output:
         report(
             directory(GRIDS_DIR),
-            patterns=["{image}/{figure}.png", "{image}/{figure}.html"],
+            patterns=["{image}/{figure,grid}.png", "{image}/{figure,side_by_side}.jpg"],
             caption="../report/grids.rst",
             category="{dataset}",
             subcategory="{image}",

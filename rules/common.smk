@@ -126,7 +126,7 @@ def all_indexes():
 
 
 # What each picture of a grid's folder shows, by its file name (the report's patterns)
-GRID_FIGURES = {"grid": "grid", "side_by_side": "photo and grid", "viewer": "viewer"}
+GRID_FIGURES = {"grid": "grid", "side_by_side": "photo and grid"}
 
 
 def figure_labels(figure=None):

@@ -47,7 +47,10 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        # a page from disk may read the pixels of the pictures beside it (the viewer test
+        # reads back the tile it drew from grid.png); showing them needs no such flag
+        args = ["--no-sandbox", "--allow-file-access-from-files"]
+        chromium = p.chromium.launch(executable_path=exe, args=args)
         yield chromium
         chromium.close()
 

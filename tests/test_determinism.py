@@ -55,3 +55,33 @@ def test_render_jobs_rerun_in_new_processes_give_identical_files(tmp_path):
             for name in before:
                 np.testing.assert_array_equal(after[name], before[name], err_msg=f"{path}: {name}")
         assert {p: sha256(p) for p in renders + grids} == first  # and byte for byte
+
+
+def test_a_photos_activations_do_not_depend_on_the_photos_beside_it(tmp_path, chelsea):
+    """extract runs photos several a forward call: each photo's bits are those it gets alone."""
+    from PIL import Image
+
+    from actgrid import extract, files
+    from actgrid.models import from_config
+
+    rng = np.random.default_rng(0)
+    paths = {"cat": tmp_path / "cat.png"}
+    Image.fromarray(chelsea).save(paths["cat"])
+    for i in range(extract.FORWARD_BATCH + 2):  # the cat's call full, and one more call
+        paths[f"noise{i}"] = tmp_path / f"noise{i}.png"
+        Image.fromarray(rng.integers(0, 255, (90, 120, 3), np.uint8)).save(paths[f"noise{i}"])
+    name, checksum = from_config(input_size=96).identity.rsplit("-", 1)
+    p = dict(
+        model=name, checksum=checksum, input_size=96, resize="stretch", layer="block10_dw_relu"
+    )
+
+    def cat_in(order: list[str]) -> np.ndarray:
+        out = tmp_path / f"{len(order)}-{order.index('cat')}.h5"
+        extract.extract({n: paths[n] for n in order}, out, {}, p)
+        return files.read_activations(out, "cat")[0]
+
+    others = [n for n in paths if n != "cat"]
+    alone = cat_in(["cat"])
+    np.testing.assert_array_equal(cat_in(["cat", *others]), alone)
+    np.testing.assert_array_equal(cat_in([*others[:5], "cat", *others[5:]]), alone)  # 6th of 8
+    np.testing.assert_array_equal(cat_in([*others, "cat"]), alone)  # in the last, short call

@@ -88,11 +88,18 @@ def test_naive_viewer_has_no_factorization(tiny_run, browser):
     assert problems == []
 
 
-def test_viewer_is_one_offline_file(tiny_run):
+def test_viewer_works_offline_and_shows_the_grid_beside_it(tiny_run, browser):
     _, layer = tiny_run
-    html = (grid_folder(layer, "nmf4") / "viewer.html").read_text()
+    folder = grid_folder(layer, "nmf4")
+    html = (folder / "viewer.html").read_text()
     assert "http://" not in html and "https://" not in html and "<link" not in html
-    assert html.count("data:image/png;base64,") >= 2 + 4  # photo, grid, the 4 group images
+    assert html.count("data:image/jpeg;base64,") == 1  # the photo
+    assert html.count("data:image/png;base64,") == 4  # the 4 group images
+    assert html.count('"gridImage":"grid.png"') == 1  # not a copy of it
+    page, problems = open_page(browser, folder / "viewer.html")
+    width = page.evaluate("() => document.getElementById('grid').naturalWidth")
+    assert width == Image.open(folder / "grid.png").size[0]
+    assert problems == []
 
 
 AWKWARD = 'a#b%20 <!--<script> "__DATA__" & é'  # a name no page may choke on
@@ -279,9 +286,9 @@ def test_snakemake_report_groups_every_figure(tiny_run, browser, shots):
     page.get_by_text("Results", exact=True).first.click()
     page.get_by_text("tiny", exact=True).first.click()
     page.get_by_text("chelsea", exact=True).first.click()
-    for figure in ("grid", "photo and grid", "viewer"):
+    for figure in ("grid", "photo and grid"):  # the viewers stay beside their grids
         assert page.get_by_role("cell", name=figure, exact=True).count() == 2  # both methods
-    assert page.get_by_role("cell", name="shared (nmf4)", exact=True).count() == 3
+    assert page.get_by_role("cell", name="shared (nmf4)", exact=True).count() == 2
     page.screenshot(path=shots / "report.png")
     page.get_by_text("tiny", exact=True).first.click()
     page.get_by_text("all images", exact=True).first.click()

@@ -31,7 +31,7 @@ def test_every_output_exists_with_the_right_size(run):
         folder = grid_folder(layer, groups)
         grid = Image.open(folder / "grid.png")
         assert grid.size == (8 * 28, 8 * 28)  # 128 px input -> 8×8 cells, 32 px tiles cropped by 2
-        assert Image.open(folder / "side_by_side.png").size[1] == 8 * 28
+        assert Image.open(folder / "side_by_side.jpg").size[1] == 8 * 28
         batch_dir = folder.parent.parent
         assert len(list((batch_dir / "shards2").glob("shard*.h5"))) == 2
         assert np.asarray(grid).std() > 10  # not a flat grey picture

@@ -171,19 +171,27 @@ class TileOptimizer(tf.Module):
             trace = trace.write(s, self._compiled_step())
         return trace.stack()
 
+    @tf.function(reduce_retracing=True)
+    def _images(self, idx):
+        return self.images(idx)
+
+    @tf.function(reduce_retracing=True)
+    def _final_objective(self, idx):
+        return self._objective(idx, self.images(idx))
+
+    def _in_chunks(self, compute, chunk: int) -> np.ndarray:
+        """``compute(idx)`` over every cell, ``chunk`` cells a call (the last one padded, so
+        that one trace serves them all)."""
+        out = []
+        for i in range(0, self.n, chunk):
+            idx = np.minimum(np.arange(i, i + chunk), self.n - 1)
+            out.append(compute(tf.constant(idx, tf.int32)).numpy()[: min(chunk, self.n - i)])
+        return np.concatenate(out)
+
     def all_images(self, chunk: int = 64) -> np.ndarray:
         """Every cell's tile, [n, size, size, 3] float32 in (0, 1)."""
-        return np.concatenate(
-            [
-                self.images(tf.range(i, min(i + chunk, self.n))).numpy()
-                for i in range(0, self.n, chunk)
-            ]
-        )
+        return self._in_chunks(self._images, chunk)
 
     def final_objective(self, chunk: int = 64) -> np.ndarray:
         """Each cell's objective on its untransformed tile."""
-        out = []
-        for i in range(0, self.n, chunk):
-            idx = tf.range(i, min(i + chunk, self.n))
-            out.append(self._objective(idx, self.images(idx)).numpy())
-        return np.concatenate(out)
+        return self._in_chunks(self._final_objective, chunk)

@@ -8,7 +8,7 @@
 | ``layout.h5`` | their 2-D layout | ``write_layout`` | ``read_layout`` |
 | ``bins.h5`` | the atlas's bins: targets, counts, members, top patches | ``write_bins`` | ``read_bins`` |
 | ``shared.h5`` | a render batch's state after phase one | ``write_shared`` | ``read_shared`` |
-| ``shard{i}.h5`` | a render shard's tiles and per-cell figures, per photo | ``write_shard`` | ``read_shards``, ``read_group_spectra`` |
+| ``shard{i}.h5`` | a render shard's tiles and per-cell figures, per photo | ``write_shard`` | ``read_shards``, ``read_group_images`` |
 | ``grid.png``; ``side_by_side.jpg``, ``thumbnail.jpg`` | pictures | ``write_png``; ``write_jpeg``, ``write_thumbnail`` | ``read_png`` |
 | ``cells.tsv`` | each cell's place and figures | ``write_cells`` | ``read_cells`` |
 | ``metrics.json`` | a grid's figures | ``write_json`` | ``read_json`` |
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import io
 import json
 import os
 import shutil
@@ -35,9 +36,11 @@ from PIL import Image
 from actgrid import __version__
 from actgrid.metrics import CELL_FIGURES, photo_patches
 
-FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
+FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
+#: each kind's format, where it is not FORMAT_VERSION; shard 3: tiles as lossless WebP, groups as images
+FORMATS = {SHARD: 3}
 ADAM_STATE = ("param", "m", "v", "t")
 
 
@@ -153,7 +156,7 @@ def write_h5(path, kind: str, size: int = 0):
         yield f
         # last: attributes copied from another file never change this one's kind
         f.attrs["actgrid_kind"] = kind
-        f.attrs["actgrid_format"] = FORMAT_VERSION
+        f.attrs["actgrid_format"] = FORMATS.get(kind, FORMAT_VERSION)
         f.attrs["actgrid_version"] = __version__
 
 
@@ -167,11 +170,12 @@ def open_h5(path, kind: str) -> h5py.File:
     if f.attrs.get("actgrid_kind") != kind:
         f.close()
         raise H5Error(f"{path}: expected an actgrid {kind!r} file")
-    if f.attrs.get("actgrid_format") != FORMAT_VERSION:
+    expected = FORMATS.get(kind, FORMAT_VERSION)
+    if f.attrs.get("actgrid_format") != expected:
         found = f.attrs.get("actgrid_format")
         f.close()
         raise H5Error(
-            f"{path}: written in format {found}, this actgrid reads {FORMAT_VERSION}; rerun its stage"
+            f"{path}: written in format {found}, this actgrid reads {expected}; rerun its stage"
         )
     return f
 
@@ -381,18 +385,43 @@ def read_shared(path, photos: list[str]) -> dict:
         }
 
 
+def _webp(tiles: np.ndarray) -> np.ndarray:
+    """[n, W, W, 3] uint8 tiles as the bytes of one lossless WebP: a mosaic of ceil(√n)
+    columns (a third fewer bytes than gzip, which hardly shrinks optimized tiles)."""
+    n, size = len(tiles), tiles.shape[1]
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = -(-n // cols)
+    padded = np.concatenate([tiles, np.zeros((rows * cols - n, *tiles.shape[1:]), np.uint8)])
+    mosaic = padded.reshape(rows, cols, size, size, 3).transpose(0, 2, 1, 3, 4)
+    buffer = io.BytesIO()
+    Image.fromarray(mosaic.reshape(rows * size, cols * size, 3)).save(
+        buffer, format="WEBP", lossless=True
+    )
+    return np.frombuffer(buffer.getvalue(), np.uint8)
+
+
+def _unwebp(encoded: np.ndarray, n: int, size: int) -> np.ndarray:
+    """``_webp``'s tiles back, [n, W, W, 3] uint8."""
+    mosaic = np.asarray(Image.open(io.BytesIO(encoded.tobytes())).convert("RGB"))
+    rows, cols = mosaic.shape[0] // size, mosaic.shape[1] // size
+    tiles = mosaic.reshape(rows, size, cols, size, 3).transpose(0, 2, 1, 3, 4)
+    return tiles.reshape(rows * cols, size, size, 3)[:n]
+
+
 def write_shard(out, photos: dict, trace: np.ndarray, attrs: dict) -> None:
     """A shard's cells of each photo: ``photos[name]`` holds ``cells`` (their indices),
-    ``cells_total``, ``tiles`` [n, W, W, 3] uint8, each of ``metrics.CELL_FIGURES`` [n] and,
-    for the shared method, ``groups`` (the group images' Fourier parameters)."""
+    ``cells_total``, ``tiles`` [n, W, W, 3] uint8 (kept as a lossless WebP), each of
+    ``metrics.CELL_FIGURES`` [n] and, for the shared method, ``group_images`` [k, W, W, 3]
+    uint8 (the NMF groups' images as phase one left them)."""
     every = [a for per_photo in photos.values() for a in per_photo.values()]
     with write_h5(out, SHARD, nbytes(trace, *every)) as f:
         for name, arrays in photos.items():
             g = f.create_group(f"images/{name}")
             g.attrs["cells_total"] = arrays["cells_total"]
             g.create_dataset("cells", data=arrays["cells"])
-            g.create_dataset("tiles", data=arrays["tiles"], **FAST_GZIP)
-            for key in CELL_FIGURES + ("groups",):
+            g.create_dataset("tiles_webp", data=_webp(arrays["tiles"]))
+            g.attrs["tile_size"] = arrays["tiles"].shape[1]
+            for key in CELL_FIGURES + ("group_images",):
                 if key in arrays:
                     g.create_dataset(key, data=arrays[key])
         f.create_dataset("trace", data=trace)
@@ -402,18 +431,21 @@ def write_shard(out, photos: dict, trace: np.ndarray, attrs: dict) -> None:
 def read_shards(paths, image: str) -> dict[str, np.ndarray]:
     """One photo's cells from all shards of its batch, in cell order.
 
-    Returns ``tiles`` [N, W, W, 3] float32 in [0, 1] (stored as uint8; float32 in files from
-    before 2026-12-02), each of ``metrics.CELL_FIGURES`` [N] and ``shard`` [N] (the shard each
-    cell was rendered in). Every cell must be in exactly one shard.
+    Returns ``tiles`` [N, W, W, 3] float32 in [0, 1] (in 8-bit steps), each of
+    ``metrics.CELL_FIGURES`` [N] and ``shard`` [N] (the shard each cell was rendered in).
+    Every cell must be in exactly one shard.
     """
     parts = []
     for path in paths:
         with open_h5(path, SHARD) as f:
             if f"images/{image}" not in f:
                 raise H5Error(f"{path}: holds no photo {image!r}")
-            total = int(f[f"images/{image}"].attrs["cells_total"])
-            keys = ("cells", "tiles", *CELL_FIGURES)
-            parts.append({k: read(f, f"images/{image}/{k}") for k in keys})
+            g = f[f"images/{image}"]
+            total = int(g.attrs["cells_total"])
+            part = {k: read(f, f"images/{image}/{k}") for k in ("cells", *CELL_FIGURES)}
+            encoded = read(f, f"images/{image}/tiles_webp")
+            part["tiles"] = _unwebp(encoded, len(part["cells"]), int(g.attrs["tile_size"]))
+            parts.append(part)
     cells = np.concatenate([part["cells"] for part in parts])
     counts = np.bincount(cells, minlength=total)
     if counts.min() < 1 or counts.max() > 1:
@@ -424,17 +456,16 @@ def read_shards(paths, image: str) -> dict[str, np.ndarray]:
         )
     order = np.argsort(cells)
     out = {k: np.concatenate([part[k] for part in parts])[order] for k in ("tiles", *CELL_FIGURES)}
-    if out["tiles"].dtype == np.uint8:
-        out["tiles"] = out["tiles"].astype(np.float32) / np.float32(255)
+    out["tiles"] = out["tiles"].astype(np.float32) / np.float32(255)
     shard = [np.full(len(part["cells"]), i) for i, part in enumerate(parts)]
     out["shard"] = np.concatenate(shard)[order]
     return out
 
 
-def read_group_spectra(shard_path, image: str) -> np.ndarray:
-    """One photo's NMF group images as phase one left them (Fourier parameters)."""
+def read_group_images(shard_path, image: str) -> np.ndarray:
+    """One photo's NMF group images as phase one left them, [k, W, W, 3] uint8."""
     with open_h5(shard_path, SHARD) as f:
-        return read(f, f"images/{image}/groups")
+        return read(f, f"images/{image}/group_images")
 
 
 # --- cells.tsv -------------------------------------------------------------------------------

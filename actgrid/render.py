@@ -36,6 +36,7 @@ import numpy as np
 
 from actgrid import extract, files, metrics
 from actgrid.assemble import to_uint8
+from actgrid.optvis.param import spectra_to_rgb
 from actgrid.params import RenderParams
 
 log = logging.getLogger("actgrid")
@@ -353,7 +354,9 @@ def run_shard(
             for name, values in metrics.target_figures(compiled, images, t, c).items():
                 arrays[name + suffix] = values
         if p.method == "shared":  # frozen: as phase one left them
-            arrays["groups"] = state[photo.name]["groups"]["param"]
+            arrays["group_images"] = to_uint8(
+                spectra_to_rgb(state[photo.name]["groups"]["param"], size)
+            )
         results[photo.name] = arrays
     attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
     files.write_shard(out, results, trace, attrs)

@@ -111,11 +111,9 @@ class Grid:
         """The NMF groups (shared method), else None."""
         if "groups" not in self._sources:
             return None
-        from actgrid.optvis.param import spectra_to_rgb
-
         weights, components = files.read_groups(self._sources["groups"], self.names["image"])
-        spectra = files.read_group_spectra(self.shard_files[0], self.names["image"])
-        images = spectra_to_rgb(spectra, self.params.tile_size).astype(np.float32)
+        images = files.read_group_images(self.shard_files[0], self.names["image"])
+        images = images.astype(np.float32) / np.float32(255)
         return Groups(weights.reshape(*self.shape, -1), components, images)
 
 

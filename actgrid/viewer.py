@@ -22,8 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble, files, metrics, paths, tags
-from actgrid.optvis import param
+from actgrid import files, metrics, paths, tags
 
 TOP_CHANNELS = 6
 
@@ -47,10 +46,9 @@ def top_channels(vectors: np.ndarray, n: int = TOP_CHANNELS) -> list[list[list[f
     ]
 
 
-def group_images(shard_path, image: str, size: int) -> list[str]:
+def group_images(shard_path, image: str) -> list[str]:
     """Each NMF group's image, as phase one left it (Lucid's "semantic dictionary")."""
-    spectra = files.read_group_spectra(shard_path, image)
-    return [png_uri(assemble.to_uint8(image)) for image in param.spectra_to_rgb(spectra, size)]
+    return [png_uri(image) for image in files.read_group_images(shard_path, image)]
 
 
 def viewer_data(inputs, p: dict) -> dict:
@@ -88,7 +86,7 @@ def viewer_data(inputs, p: dict) -> dict:
         data["groups"] = {
             "weights": np.round(weights, 4).tolist(),
             "top": top_channels(components),
-            "images": group_images(inputs["shard"], p["image"], p["render"]["tile_size"]),
+            "images": group_images(inputs["shard"], p["image"]),
         }
     return data
 

@@ -65,12 +65,13 @@ def test_a_photos_tiles_do_not_depend_on_its_batch_nor_on_one_job_or_two(tmp_pat
         if own_job:
             render.run_shared(photos, shared, PARAMS, cfg)
         render.run_shard(photos, shared if own_job else None, shard, PARAMS, 0, 1, cfg)
-        results[label] = files.read_shards([shard], "cat"), files.read_group_spectra(shard, "cat")
+        results[label] = files.read_shards([shard], "cat"), files.read_group_images(shard, "cat")
     alone, groups_alone = results["alone"]
     for label in ("batch", "one job"):
         cells, groups = results[label]
-        np.testing.assert_allclose(groups, groups_alone, atol=1e-4)
-        np.testing.assert_allclose(cells["tiles"], alone["tiles"], atol=1e-3)
+        # 8-bit pictures: float noise may move a value by one step
+        np.testing.assert_allclose(groups.astype(int), groups_alone.astype(int), atol=1)
+        np.testing.assert_allclose(cells["tiles"], alone["tiles"], atol=1.01 / 255)
         np.testing.assert_allclose(cells["faithfulness"], alone["faithfulness"], atol=1e-3)
     dog_tiles = files.read_shards([tmp_path / "batch_shard.h5"], "dog")["tiles"]
     assert not np.allclose(dog_tiles, alone["tiles"], atol=0.05)

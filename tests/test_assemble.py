@@ -30,7 +30,7 @@ def _shard(path, cells, total, photos=("cat", "dog")):
         photo_cells[photo] = {
             "cells": np.asarray(cells),
             "cells_total": total,
-            "tiles": np.stack([np.full((4, 4, 3), v) for v in values]),
+            "tiles": np.stack([np.full((4, 4, 3), v, np.uint8) for v in values]),
             **{name: values for name in metrics.CELL_FIGURES},
         }
     files.write_shard(path, photo_cells, np.zeros(1), {})
@@ -43,7 +43,7 @@ def test_shards_are_merged_in_cell_order_for_each_photo(tmp_path):
     for name in metrics.CELL_FIGURES:
         np.testing.assert_array_equal(cells[name], [100, 101, 102, 103])
     np.testing.assert_array_equal(cells["shard"], [1, 1, 0, 0])
-    assert cells["tiles"][3, 0, 0, 0] == 103
+    assert cells["tiles"][3, 0, 0, 0] == pytest.approx(103 / 255)  # 8 bits, read as [0, 1]
     with pytest.raises(files.H5Error, match="b.h5: holds no photo 'cow'"):
         files.read_shards([tmp_path / "b.h5", tmp_path / "a.h5"], "cow")
 

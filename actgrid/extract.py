@@ -2,7 +2,7 @@
 
 The model is built once per batch, and the photos go through it ``FORWARD_BATCH`` at a time
 (padded to that many with black: one shape for every call). A photo's activations do not depend
-on the photos beside it in a call (tests/test_reruns.py checks it bit for bit), so they are the
+on the photos beside it in a call (tests/test_determinism.py checks it bit for bit), so they are the
 same whichever photos share its batch. With ``resize: none`` photos differ in size and go one
 at a time. Photos are read and decoded in a thread beside the network's.
 """

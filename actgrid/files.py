@@ -39,7 +39,7 @@ from actgrid.metrics import CELL_FIGURES, photo_patches
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
 FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
-#: each kind's format, where it is not FORMAT_VERSION; shard 3: tiles as lossless WebP, groups as images
+#: each kind's format where it is not FORMAT_VERSION (shard 3: tiles as a WebP, group images)
 FORMATS = {SHARD: 3}
 ADAM_STATE = ("param", "m", "v", "t")
 
@@ -388,15 +388,14 @@ def read_shared(path, photos: list[str]) -> dict:
 def _webp(tiles: np.ndarray) -> np.ndarray:
     """[n, W, W, 3] uint8 tiles as the bytes of one lossless WebP: a mosaic of ceil(√n)
     columns (a third fewer bytes than gzip, which hardly shrinks optimized tiles)."""
-    n, size = len(tiles), tiles.shape[1]
+    from actgrid.assemble import tile_grid  # here: assemble imports this module
+
+    n = len(tiles)
     cols = int(np.ceil(np.sqrt(n)))
     rows = -(-n // cols)
     padded = np.concatenate([tiles, np.zeros((rows * cols - n, *tiles.shape[1:]), np.uint8)])
-    mosaic = padded.reshape(rows, cols, size, size, 3).transpose(0, 2, 1, 3, 4)
     buffer = io.BytesIO()
-    Image.fromarray(mosaic.reshape(rows * size, cols * size, 3)).save(
-        buffer, format="WEBP", lossless=True
-    )
+    Image.fromarray(tile_grid(padded, rows, cols)).save(buffer, format="WEBP", lossless=True)
     return np.frombuffer(buffer.getvalue(), np.uint8)
 
 

@@ -131,8 +131,8 @@ def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarra
 
     The first call runs one step: it traces and warms the computation up, so the calls after it
     (up to each multiple of ``steps_per_call``) time the loop at its steady rate, which the
-    last line logs. How calls split the steps changes no bit. A NaN or Inf objective stops the job with an error before anything is
-    written.
+    last line logs. How calls split the steps changes no bit. A NaN or Inf objective stops the
+    job with an error before anything is written.
     """
     import tensorflow as tf
 

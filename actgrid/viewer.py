@@ -2,9 +2,9 @@
 
 A grid's viewer embeds its figures (a JSON block) and its small pictures (the photo, the
 group images) and shows the ``grid.png`` beside it, which it does not copy; an atlas's viewer
-embeds all of its pictures. Either works offline, opened straight from disk, with no CDN. An index embeds its table's figures and
-links what lies in the results tree beside it (the grids' thumbnails and viewers), so that it
-stays small for datasets of many thousand grids.
+embeds all of its pictures. Either works offline, opened straight from disk, with no CDN. An
+index embeds its table's figures and links what lies in the results tree beside it (the
+grids' thumbnails and viewers), so that it stays small for datasets of many thousand grids.
 """
 
 from __future__ import annotations

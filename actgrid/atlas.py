@@ -1,12 +1,14 @@
 """The activation atlas of a dataset (Carter et al., Distill 2019), in four cached stages.
 
-1. ``sample``: activation vectors from every photo's ``activations.h5`` (all positions or a
-   seeded subset of each photo's), with where each came from. Photos are read one at a time:
-   memory holds the sample, not the dataset.
-2. ``layout``: a 2-D UMAP embedding of the sample (cosine distance; seeded, or faster on
-   several threads).
+1. ``sample``: activation vectors from every batch's ``activations.h5`` (all positions or a
+   seeded subset of each photo's), with where each came from; an atlas-only dataset's batches
+   draw theirs while extracting (``extract_sample``) and keep nothing else. Batch files are read
+   one at a time: memory holds the sample, not the dataset.
+2. ``layout``: a 2-D UMAP embedding of the sample (cosine distance, on a PCA projection by
+   default; seeded, or on several threads).
 3. ``bins``: an n×n grid over the layout; each bin with at least ``min_count`` samples gets
-   their mean as its target; its samples nearest that target give its photo patches.
+   their mean as its target; its samples nearest that target give its photo patches, cut
+   from the photo files.
 4. The bins' targets go through the render shards like a photo's cells (``render.Photo``
    named ``atlas``); ``assemble`` places each tile at its bin: ``atlas.png``, the same with
    each bin's most typical photo patch, ``patches.png``, and ``atlas.json``.
@@ -21,7 +23,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble as grid, files, metrics
+from actgrid import assemble as grid, extract, files, images, metrics
 
 log = logging.getLogger("actgrid")
 NAME = "atlas"  # the atlas's name in its render files (where a batch names its photos)
@@ -33,34 +35,115 @@ def photo_rng(seed: int, photo: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(photo.encode())])
 
 
-def sample(sources: dict[str, str], out, per_photo: int | None, seed: int) -> None:
-    """Sample ``per_photo`` positions of each photo (None: all) from ``sources`` (photo name ->
-    its batch's activations file) into a samples file."""
-    vectors, origin, first = [], [], None
-    for index, (photo, path) in enumerate(sorted(sources.items())):
-        acts, _, attrs = files.read_activations(path, photo)
-        first = first or (path, attrs)
-        files.check_same_layer(first, path, attrs)
-        rows, cols, channels = acts.shape
-        cells = np.arange(rows * cols)
-        if per_photo is not None and per_photo < len(cells):
-            cells = np.sort(photo_rng(seed, photo).choice(cells, per_photo, replace=False))
-        vectors.append(acts.reshape(rows * cols, channels)[cells])
-        origin.append(np.stack([np.full(len(cells), index), cells // cols, cells % cols], 1))
-    attrs = {k: first[1][k] for k in ORIGIN_ATTRS if k in first[1]}
+def draw(photo: str, acts: np.ndarray, own: dict, per_photo: int | None, seed: int) -> dict:
+    """One photo's part of a sample: ``per_photo`` of its positions (None: all; a random
+    subset seeded by ``seed`` and its name), their vectors, and where they came from (``own``:
+    its image path and checksum)."""
+    rows, cols, channels = acts.shape
+    cells = np.arange(rows * cols)
+    if per_photo is not None and per_photo < len(cells):
+        cells = np.sort(photo_rng(seed, photo).choice(cells, per_photo, replace=False))
+    return {
+        "name": photo,
+        "vectors": acts.reshape(rows * cols, channels)[cells],
+        "cells": np.stack([cells // cols, cells % cols], 1),
+        "image_path": str(own["image_path"]),
+        "image_sha256": str(own["image_sha256"]),
+        "grid_shape": (rows, cols),
+    }
+
+
+def _write(out, parts: list[dict], attrs: dict, per_photo: int | None, seed: int) -> None:
+    """A samples file of the photos' ``parts`` (``draw``), in name order."""
+    parts = sorted(parts, key=lambda part: part["name"])
+    origin = np.concatenate(
+        [np.column_stack([np.full(len(p["cells"]), i), p["cells"]]) for i, p in enumerate(parts)]
+    )
+    attrs = {k: attrs[k] for k in ORIGIN_ATTRS if k in attrs}
     attrs.update(samples_per_photo=per_photo or 0, seed=seed)
-    names = sorted(sources)
-    paths = [sources[name] for name in names]
-    files.write_samples(out, np.concatenate(vectors), np.concatenate(origin), names, paths, attrs)
-    log.info("sampled %d vectors from %d photos", sum(map(len, vectors)), len(names))
+    vectors = np.concatenate([part["vectors"] for part in parts])
+    files.write_samples(out, vectors, origin, parts, attrs)
+    log.info("sampled %d vectors from %d photos", len(vectors), len(parts))
+
+
+def extract_sample(
+    image_paths: dict[str, str], out, model_cfg: dict, p: dict, per_photo, seed: int, max_pixels
+) -> None:
+    """An atlas-only batch: run the model on its photos (``extract.run_model``) and keep only
+    each photo's sample, never its full activations."""
+    model, done = extract.run_model(image_paths, model_cfg, p, max_pixels)
+    parts = [
+        draw(name, acts, {"image_path": path, "image_sha256": images.sha256(path)}, per_photo, seed)
+        for name, path, _, acts in done
+    ]
+    _write(out, parts, extract.origin_attrs(model, p), per_photo, seed)
+
+
+def _parts(path, per_photo: int | None, seed: int):
+    """The sample's parts of one batch file: drawn from its activations, or, from an atlas-only
+    batch's samples file, as they were drawn there (with the same size and seed)."""
+    if files.kind_of(path) != files.SAMPLES:
+        for photo in files.activations_photos(path):
+            acts, _, attrs = files.read_activations(path, photo)
+            yield draw(photo, acts, attrs, per_photo, seed), attrs
+        return
+    batch = files.read_samples(path)
+    drawn = (batch["attrs"]["samples_per_photo"] or None, batch["attrs"]["seed"])
+    if drawn != (per_photo, seed):
+        raise ValueError(
+            f"{path}: sampled {drawn[0] or 'all'} a photo with seed {drawn[1]}, the atlas asks "
+            f"{per_photo or 'all'} with seed {seed}: rerun it"
+        )
+    order = np.argsort(batch["origin"][:, 0], kind="stable")
+    starts = np.searchsorted(batch["origin"][order, 0], np.arange(len(batch["photos"]) + 1))
+    for i, name in enumerate(batch["photos"]):
+        rows = order[starts[i] : starts[i + 1]]
+        yield {
+            "name": name,
+            "vectors": batch["vectors"][rows],
+            "cells": batch["origin"][rows, 1:],
+            "image_path": batch["images"][i],
+            "image_sha256": batch["image_sha256"][i],
+            "grid_shape": tuple(batch["grid_shape"][i]),
+        }, batch["attrs"]
+
+
+def sample(sources: list[str], out, per_photo: int | None, seed: int) -> None:
+    """The dataset's sample from its batches' files (``sources``: activations files, or the
+    samples files of atlas-only batches), ``per_photo`` positions of each photo (None: all),
+    in photo name order whatever the batches. Each batch file is read in turn: memory holds
+    the sample, not the dataset."""
+    parts, first = [], None
+    for path in sources:
+        for part, attrs in _parts(path, per_photo, seed):
+            first = first or (path, attrs)
+            files.check_same_layer(first, path, attrs)
+            parts.append(part)
+    _write(out, parts, first[1], per_photo, seed)
+
+
+def reduce(vectors: np.ndarray, components: int, seed: int) -> np.ndarray:
+    """The vectors scaled to unit length and projected on their first ``components``
+    principal axes: Euclidean distance there approximates sqrt(2 - 2 cos) in the layer, so
+    neighbours by cosine stay neighbours, at a fraction of the dimensions."""
+    from sklearn.decomposition import PCA
+
+    unit = metrics.unit_rows(vectors).astype(np.float32)
+    return PCA(components, random_state=seed).fit_transform(unit).astype(np.float32)
 
 
 def embed(
-    vectors: np.ndarray, neighbors: int, min_dist: float, seed: int, threads: int | None = None
+    vectors: np.ndarray,
+    neighbors: int,
+    min_dist: float,
+    seed: int,
+    threads: int | None = None,
+    pca: int = 0,
 ) -> np.ndarray:
     """UMAP of the vectors by cosine distance, [N, 2]. Seeded (``threads`` None): the same
     sample gives the same layout; with ``threads``, UMAP runs unseeded on that many threads:
-    several times faster (benchmarks/atlas_layout.py), a different layout each run."""
+    several times faster (benchmarks/atlas_layout.py), a different layout each run. ``pca``
+    (> 0, fewer than the channels): UMAP of ``reduce``'s projection on that many axes."""
     # umap-learn's package imports TensorFlow for ParametricUMAP where it is installed (3 s and
     # 0.5 GB on 2 cores, benchmarks/atlas.py): this layout does not need it
     sys.modules.setdefault("umap.parametric_umap", None)
@@ -68,20 +151,27 @@ def embed(
 
     if len(vectors) < 4:
         raise ValueError(f"a layout needs at least 4 samples, got {len(vectors)}")
+    metric = "cosine"
+    if 0 < pca < min(vectors.shape):
+        vectors, metric = reduce(vectors, pca, seed), "euclidean"
     reducer = umap.UMAP(
         n_neighbors=min(neighbors, len(vectors) - 1),
         min_dist=min_dist,
-        metric="cosine",
+        metric=metric,
         **({"random_state": seed} if threads is None else {"n_jobs": threads}),
     )
     return reducer.fit_transform(vectors).astype(np.float32)
 
 
-def layout(samples_path, out, neighbors: int, min_dist: float, seed: int, threads=None) -> None:
-    """The samples' 2-D layout, into a layout file (``threads``: see ``embed``)."""
+def layout(
+    samples_path, out, neighbors: int, min_dist: float, seed: int, threads=None, pca: int = 0
+) -> None:
+    """The samples' 2-D layout, into a layout file (``threads``, ``pca``: see ``embed``)."""
     vectors = files.read_samples(samples_path)["vectors"]
-    coords = embed(vectors, neighbors, min_dist, seed, threads)
-    attrs = dict(neighbors=neighbors, min_dist=min_dist, seed=seed, reproducible=threads is None)
+    coords = embed(vectors, neighbors, min_dist, seed, threads, pca)
+    attrs = dict(
+        neighbors=neighbors, min_dist=min_dist, seed=seed, reproducible=threads is None, pca=pca
+    )
     files.write_layout(out, coords, attrs)
 
 
@@ -120,24 +210,32 @@ def nearest_members(vectors, bin_of, filled, targets, top: int) -> np.ndarray:
     return out
 
 
-def cut_patches(samples: dict, members: np.ndarray, size: int) -> np.ndarray:
+def cut_patches(samples: dict, members: np.ndarray, size: int, max_pixels: int) -> np.ndarray:
     """The photo patches of the samples ``members`` ([B, top], -1: none), uint8
-    [B, top, size, size, 3]; each photo's file is opened once."""
+    [B, top, size, size, 3], cut from each photo's file as the model saw it (opened once,
+    refused if it changed since it was sampled)."""
     patches = np.full((*members.shape, size, size, 3), 255, np.uint8)
-    origin = samples["origin"]
+    origin, attrs = samples["origin"], samples["attrs"]
     for photo in np.unique(origin[members[members >= 0], 0]):
         where = np.argwhere((members >= 0) & (origin[np.maximum(members, 0), 0] == photo))
-        name, source = samples["photos"][photo], samples["sources"][photo]
-        acts, image, _ = files.read_activations(source, name)
-        cols = acts.shape[1]
+        path = samples["images"][photo]
+        if images.sha256(path) != samples["image_sha256"][photo]:
+            raise ValueError(f"{path}: changed since the atlas sampled it; rerun the atlas")
+        rgb = images.fit_to_model(
+            images.load_rgb(path, max_pixels), int(attrs["input_size"]), attrs["resize"], path
+        )
+        rows, cols = samples["grid_shape"][photo]
         cells = [origin[members[b, t], 1] * cols + origin[members[b, t], 2] for b, t in where]
-        cut = metrics.photo_patches(image, acts.shape[:2], size, cells)
+        cut = metrics.photo_patches(rgb, (rows, cols), size, cells)
         patches[where[:, 0], where[:, 1]] = grid.to_uint8(cut)
     return patches
 
 
-def bins(samples_path, layout_path, out, n: int, min_count: int, top: int, size: int) -> None:
-    """The atlas's bins: targets, counts, which bin holds each sample, top patches."""
+def bins(
+    samples_path, layout_path, out, n: int, min_count: int, top: int, size: int, max_pixels: int
+) -> None:
+    """The atlas's bins: targets, counts, which bin holds each sample, top patches (photos of
+    at most ``max_pixels``)."""
     samples = files.read_samples(samples_path)
     vectors, coords = samples["vectors"], files.read_layout(layout_path)
     if len(coords) != len(vectors):
@@ -157,7 +255,7 @@ def bins(samples_path, layout_path, out, n: int, min_count: int, top: int, size:
         "places": np.stack([filled // n, filled % n], 1).astype(np.int32),
         "counts": counts.astype(np.int32),
         "bin_of": bin_of.astype(np.int32),
-        "patches": cut_patches(samples, members, size),
+        "patches": cut_patches(samples, members, size, max_pixels),
         "patch_origin": patch_origin.astype(np.int32),
     }
     attrs = dict(samples["attrs"], grid_size=n, min_count=min_count, top_patches=top)

@@ -39,15 +39,10 @@ def _forward(features, items: list, batch: int):
         yield path, rgb, a
 
 
-def extract(
-    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS
-) -> None:
-    """Run the model on each photo (name -> path) up to ``layer``; write each one's activations
-    [H, W, C] and the input it saw.
-
-    ``p``: the model tag's parts (model, checksum, input_size, resize) and the layer. A photo
-    that cannot be read or used stops the batch with an error naming its file.
-    """
+def run_model(image_paths: dict[str, str], model_cfg: dict, p: dict, max_pixels: int):
+    """The model of ``p`` (the model tag's parts and the layer) and an iterator of (name, path,
+    image the model saw, activations [H, W, C]) for each photo (name -> path), in order. A photo
+    that cannot be read or used stops it with an error naming its file."""
     input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
     model = matching(model_cfg, f"{p['model']}-{p['checksum']}", input_size)
     features = model.features(layer)
@@ -57,31 +52,50 @@ def extract(
             images.load_rgb(path, max_pixels), input_size, resize, path
         )
 
-    batch = 1 if resize == "none" else FORWARD_BATCH
-    photos = {}
-    with ThreadPoolExecutor(1) as reader:
-        done = _forward_batches(features, reader.map(load, image_paths.values()), batch)
-        for name, (path, rgb, acts) in zip(image_paths, done):
-            if not np.all(np.isfinite(acts)):
-                raise FloatingPointError(f"{path}: {model.identity} gave NaN/Inf at layer {layer}")
-            own = dict(
-                image_path=str(path),
-                image_sha256=images.sha256(path),
-                activation_min=float(acts.min()),
-                activation_max=float(acts.max()),
-            )
-            photos[name] = (acts, rgb, own)
-    attrs = dict(
+    def photos():
+        batch = 1 if resize == "none" else FORWARD_BATCH
+        with ThreadPoolExecutor(1) as reader:
+            done = _forward_batches(features, reader.map(load, image_paths.values()), batch)
+            for name, (path, rgb, acts) in zip(image_paths, done):
+                if not np.all(np.isfinite(acts)):
+                    raise FloatingPointError(
+                        f"{path}: {model.identity} gave NaN/Inf at layer {layer}"
+                    )
+                yield name, path, rgb, acts
+
+    return model, photos()
+
+
+def origin_attrs(model, p: dict) -> dict:
+    """What activations of ``model`` at ``p``'s layer share: model, layer, input size, ..."""
+    return dict(
         model=model.name,
         model_type=model.cfg["type"],
         model_id=model.identity,
         model_weights_sha256=model.weights_sha256,
-        layer=layer,
-        input_size=input_size,
-        resize=resize,
+        layer=p["layer"],
+        input_size=p["input_size"],
+        resize=p["resize"],
         value_range=np.asarray(model.value_range, np.float32),
     )
-    files.write_activations(out, photos, attrs)
+
+
+def extract(
+    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS
+) -> None:
+    """Run the model on each photo (name -> path) up to ``p["layer"]`` (see ``run_model``);
+    write each one's activations [H, W, C] and the input it saw."""
+    model, done = run_model(image_paths, model_cfg, p, max_pixels)
+    photos = {}
+    for name, path, rgb, acts in done:
+        own = dict(
+            image_path=str(path),
+            image_sha256=images.sha256(path),
+            activation_min=float(acts.min()),
+            activation_max=float(acts.max()),
+        )
+        photos[name] = (acts, rgb, own)
+    files.write_activations(out, photos, origin_attrs(model, p))
 
 
 def features_for(attrs: dict, model_cfg: dict):

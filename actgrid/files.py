@@ -4,7 +4,7 @@
 |---|---|---|---|
 | ``activations.h5`` | a batch's photos' activations at a layer and the images the model saw | ``write_activations`` | ``read_activations`` |
 | ``groups.h5`` | their NMF groups | ``write_groups`` | ``read_groups`` |
-| ``samples.h5`` | an atlas's sample of a dataset's activation vectors and where each came from | ``write_samples`` | ``read_samples`` |
+| ``samples.h5`` | an atlas's sample of a dataset's (or an atlas-only batch's) activation vectors and where each came from | ``write_samples`` | ``read_samples`` |
 | ``layout.h5`` | their 2-D layout | ``write_layout`` | ``read_layout`` |
 | ``bins.h5`` | the atlas's bins: targets, counts, members, top patches | ``write_bins`` | ``read_bins`` |
 | ``shared.h5`` | a render batch's state after phase one | ``write_shared`` | ``read_shared`` |
@@ -39,8 +39,9 @@ from actgrid.metrics import CELL_FIGURES, photo_patches
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
 FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
-#: each kind's format where it is not FORMAT_VERSION (shard 3: tiles as a WebP, group images)
-FORMATS = {SHARD: 3}
+#: each kind's format where it is not FORMAT_VERSION (shard 3: tiles as a WebP, group images;
+#: samples 3: each photo's file, checksum and grid instead of its batch's activations file)
+FORMATS = {SHARD: 3, SAMPLES: 3}
 ADAM_STATE = ("param", "m", "v", "t")
 
 
@@ -215,6 +216,12 @@ def write_activations(out, photos: dict[str, tuple], attrs: dict) -> None:
         f.attrs.update(attrs)
 
 
+def activations_photos(path) -> list[str]:
+    """The names of the photos an activations file holds, in its order."""
+    with open_h5(path, ACTIVATIONS) as f:
+        return _decoded(read(f, "photo_names"))
+
+
 def read_activations(path, photo: str) -> tuple[np.ndarray, np.ndarray, dict]:
     """One photo's activations [H, W, C], the model's input image [h, w, 3] and its attributes
     (the file's and its own)."""
@@ -253,30 +260,36 @@ def _decoded(values: np.ndarray) -> list[str]:
 
 
 # --- atlas files -----------------------------------------------------------------------------
-def write_samples(
-    out, vectors: np.ndarray, origin: np.ndarray, photos: list[str], sources: list[str], attrs
-) -> None:
+#: where write_samples keeps each photo's key, and the name read_samples gives it back by
+SAMPLE_PHOTO_KEYS = {"name": "photos", "image_path": "images", "image_sha256": "image_sha256"}
+
+
+def write_samples(out, vectors: np.ndarray, origin: np.ndarray, photos: list[dict], attrs) -> None:
     """Sampled activation vectors [N, C]; ``origin`` [N, 3]: each one's photo (an index into
-    ``photos``, whose activations files are ``sources``), row and column."""
+    ``photos``), row and column. ``photos``: each one's ``name``, ``image_path``,
+    ``image_sha256`` and ``grid_shape`` (its layer's rows and columns)."""
     with write_h5(out, SAMPLES, nbytes(vectors, origin)) as f:
         f.create_dataset("vectors", data=vectors, **FAST_GZIP)
         f.create_dataset("origin", data=origin.astype(np.int32))
-        f.create_dataset("photos", data=_strings(photos))
-        f.create_dataset("sources", data=_strings(sources))
+        for key in ("name", "image_path", "image_sha256"):
+            f.create_dataset(SAMPLE_PHOTO_KEYS[key], data=_strings(p[key] for p in photos))
+        shapes = np.asarray([p["grid_shape"] for p in photos], np.int32).reshape(-1, 2)
+        f.create_dataset("grid_shape", data=shapes)
         f.attrs.update(attrs)
 
 
 def read_samples(path) -> dict:
-    """``vectors``, ``origin``, ``photos``, ``sources`` as ``write_samples`` took them, and
-    ``attrs``."""
+    """``vectors``, ``origin``, the photos' ``photos`` (names), ``images`` (files),
+    ``image_sha256`` and ``grid_shape`` [P, 2], and ``attrs``."""
     with open_h5(path, SAMPLES) as f:
-        return {
-            "vectors": read(f, "vectors"),
-            "origin": read(f, "origin"),
-            "photos": _decoded(read(f, "photos")),
-            "sources": _decoded(read(f, "sources")),
-            "attrs": dict(f.attrs),
-        }
+        out = {key: _decoded(read(f, key)) for key in SAMPLE_PHOTO_KEYS.values()}
+        out.update(
+            vectors=read(f, "vectors"),
+            origin=read(f, "origin"),
+            grid_shape=read(f, "grid_shape"),
+            attrs=dict(f.attrs),
+        )
+        return out
 
 
 def write_layout(out, coords: np.ndarray, attrs: dict) -> None:

@@ -2,6 +2,7 @@
 and what a path holds, from the path.
 
     <results>/<dataset>/batches/<model>/<layer>/<batch>/activations.h5      extract (a batch a job)
+        .../<batch>/samples.h5                   atlas_extract (atlas-only datasets, instead)
         .../<batch>/<groups>/groups.h5                                    factorize (shared method)
         .../<batch>/<groups>/<render>/shared.h5, shards<n>/shard<i>.h5    render
         .../<batch>/<groups>/<render>/grids/<image>/                      assemble: a grid's folder
@@ -165,9 +166,29 @@ class Plan:
             name: datasets.list_images(name, spec, base)
             for name, spec in config["datasets"].items()
         }
-        # dataset -> batch name -> its photos
+        atlas = config.get("atlas", {})
+        self.atlas = atlas.get("enabled", False)
+        #: the datasets with grids; the others are atlas-only: their batches write samples only
+        self.grid_datasets = [
+            name for name, spec in config["datasets"].items() if spec.get("grids", True)
+        ]
+        for name in config["datasets"]:
+            if name not in self.grid_datasets and not self.atlas:
+                raise ValueError(
+                    f"config: dataset {name!r} has grids: false and atlas.enabled is false: "
+                    "it asks for nothing"
+                )
+        # dataset -> batch name -> its photos (atlas-only datasets' larger batches: their jobs
+        # do nothing but run the model)
         self.batches = {
-            dataset: batches.split(images, render["images_per_job"])
+            dataset: batches.split(
+                images,
+                (
+                    render["images_per_job"]
+                    if dataset in self.grid_datasets
+                    else atlas["images_per_job"]
+                ),
+            )
             for dataset, images in self.images.items()
         }
         k, negative = config["nmf"]["groups"], config["nmf"]["negative"]
@@ -176,7 +197,6 @@ class Plan:
             for method in render["methods"]
         }
         self.n_shards = render["n_shards"]
-        self.atlas = config.get("atlas", {}).get("enabled", False)
 
     def batch_names(self, dataset: str | None = None) -> list[dict]:
         """The names of every render batch (of one dataset) at every layer and method:
@@ -190,9 +210,9 @@ class Plan:
                 "groups": groups,
                 "render": p.tag,
             }
-            for name, split in self.batches.items()
+            for name in self.grid_datasets
             if dataset in (None, name)
-            for batch in split
+            for batch in self.batches[name]
             for layer in self.layers
             for groups, p in self.methods.items()
         ]
@@ -227,13 +247,14 @@ class Plan:
     def atlas_dirs(self, dataset: str | None = None) -> list[str]:
         return [atlas_render_dir(self.results, **names) for names in self.atlases(dataset)]
 
-    def atlas_sources(self, dataset: str, model: str, layer: str) -> dict[str, str]:
-        """Photo name -> its batch's activations file, for every photo of an atlas's dataset."""
-        return {
-            image: f"{layer_dir(self.results, dataset, model, layer, batch)}/{ACTIVATIONS}"
-            for batch, images in self.batches[dataset].items()
-            for image in images
-        }
+    def atlas_sources(self, dataset: str, model: str, layer: str) -> list[str]:
+        """The files an atlas's sample is drawn from: each batch's activations, or for an
+        atlas-only dataset each batch's samples."""
+        name = ACTIVATIONS if dataset in self.grid_datasets else SAMPLES
+        return [
+            f"{layer_dir(self.results, dataset, model, layer, batch)}/{name}"
+            for batch in self.batches[dataset]
+        ]
 
     def atlas_shard_files(self, names: dict) -> list[str]:
         """The shards that hold an atlas's tiles."""

@@ -1,11 +1,12 @@
 """Planning at scale: what a dry run of a dataset of many photos costs before anything runs.
 
-    python benchmarks/planning.py [--photos 1000 10000]
+    python benchmarks/planning.py [--photos 1000 10000] [--atlas-only]
 
 For each count, a copy of the workflow whose one dataset holds that many photos (hard links to
 the shipped ones, under new names: planning reads names, not pixels) is dry-run with the default
 config (``snakemake -n``); it prints the jobs planned, jobs per photo, the dry run's wall seconds
-and its peak memory (GNU time's maximum resident set size).
+and its peak memory (GNU time's maximum resident set size). ``--atlas-only``: the dataset has
+``grids: false`` (its atlas only, ``atlas.images_per_job`` photos a batch).
 """
 
 from __future__ import annotations
@@ -23,12 +24,17 @@ REPO = Path(__file__).resolve().parents[1]
 COPY = ["Snakefile", "actgrid", "rules", "scripts", "schemas", "profiles", "envs", "report"]
 
 
-def workflow_with(folder: Path, photos: int) -> Path:
+def workflow_with(folder: Path, photos: int, atlas_only: bool = False) -> Path:
     """A copy of the workflow (default config) whose dataset is ``photos`` linked photos."""
     for name in COPY:
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, folder / name)
-    shutil.copy2(REPO / "config.yaml", folder / "config.yaml")
+    config = (REPO / "config.yaml").read_text()
+    if atlas_only:
+        config = config.replace(
+            "images: data/default\n", "images: data/default\n    grids: false\n"
+        )
+    (folder / "config.yaml").write_text(config)
     images = folder / "data/default"
     images.mkdir(parents=True)
     sources = sorted((REPO / "data/default").glob("*.png"))
@@ -58,13 +64,14 @@ def dry_run(folder: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--atlas-only", action="store_true")
     args = parser.parse_args()
     print(f"date {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores")
     print("| photos | jobs | jobs per photo | dry run s | peak MB |")
     print("|---|---|---|---|---|")
     for n in args.photos:
         with tempfile.TemporaryDirectory() as tmp:
-            r = dry_run(workflow_with(Path(tmp), n))
+            r = dry_run(workflow_with(Path(tmp), n, args.atlas_only))
         print(
             f"| {n} | {r['jobs']} | {r['jobs'] / n:.2f} | {r['seconds']:.1f} | "
             f"{r['peak_mb']:.0f} |",

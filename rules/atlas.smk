@@ -2,10 +2,29 @@
 # bins, then the bins' targets through the render shards like a photo's cells.
 
 
+rule atlas_extract:
+    """An atlas-only dataset's batch through the model, keeping each photo's sample only."""
+    input:
+        images=batch_image_files,
+    output:
+        f"{LAYER_DIR}/{paths.SAMPLES}",
+    log:
+        paths.log_file(LAYER_DIR, "atlas_extract"),
+    benchmark:
+        paths.benchmark_file(LAYER_DIR, "atlas_extract")
+    conda:
+        "../envs/actgrid.yaml"
+    threads: 1
+    params:
+        cfg=lambda w: {**extract_params(w), **atlas_sample_params(w)},
+    script:
+        "../scripts/atlas_extract.py"
+
+
 rule atlas_sample:
     """Activation vectors from every photo of a dataset, and where each came from."""
     input:
-        unpack(atlas_sources),
+        atlas_sources,
     output:
         f"{ATLAS_DIR}/{paths.SAMPLES}",
     log:
@@ -36,7 +55,7 @@ rule atlas_layout:
     # seeded UMAP runs on one thread; unseeded, on all the cores Snakemake grants
     threads: 1 if ATLAS["reproducible_layout"] else workflow.cores or 1
     params:
-        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed", "reproducible_layout")},
+        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed", "reproducible_layout", "pca")},
     script:
         "../scripts/atlas_layout.py"
 

@@ -192,17 +192,22 @@ def assemble_params(wildcards):
 
 
 def atlas_sources(wildcards):
-    """The activations of every batch of an atlas's dataset."""
-    sources = PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
-    return {"activations": sorted(set(sources.values()))}
+    """The batch files an atlas's sample is drawn from (activations, or atlas-only samples)."""
+    return PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
 
 
 def atlas_sample_params(wildcards):
-    """The sample's size and seed, and each photo of the dataset's batch activations file."""
+    """The sample's size (positions a photo, None: all) and seed."""
+    per_photo = ATLAS["samples_per_photo"]
+    return {"per_photo": None if per_photo == "all" else per_photo, "seed": ATLAS["seed"]}
+
+
+def extract_params(wildcards):
+    """What an extraction runs: the model tag's parts, the layer and the batch's photos."""
     return {
-        "samples_per_photo": ATLAS["samples_per_photo"],
-        "seed": ATLAS["seed"],
-        "sources": PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer),
+        **tags.parse_model_tag(wildcards.model),
+        "layer": wildcards.layer,
+        "images": batch_images(wildcards),
     }
 
 

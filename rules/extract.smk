@@ -11,10 +11,6 @@ rule extract:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=lambda w: {
-            **tags.parse_model_tag(w.model),
-            "layer": w.layer,
-            "images": batch_images(w),
-        },
+        cfg=extract_params,
     script:
         "../scripts/extract.py"

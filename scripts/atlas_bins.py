@@ -13,5 +13,6 @@ atlas.bins(
     cfg["min_count"],
     cfg["top_patches"],
     cfg["patch_size"],
+    snakemake.config["max_image_pixels"],
 )
 log.info("wrote %s", snakemake.output[0])

@@ -13,5 +13,6 @@ atlas.layout(
     cfg["min_dist"],
     cfg["seed"],
     threads,
+    cfg["pca"],
 )
 log.info("wrote %s", snakemake.output[0])

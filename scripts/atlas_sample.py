@@ -5,6 +5,5 @@ from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
 cfg = snakemake.params.cfg
-per_photo = None if cfg["samples_per_photo"] == "all" else cfg["samples_per_photo"]
-atlas.sample(cfg["sources"], snakemake.output[0], per_photo, cfg["seed"])
+atlas.sample(list(snakemake.input), snakemake.output[0], cfg["per_photo"], cfg["seed"])
 log.info("wrote %s", snakemake.output[0])

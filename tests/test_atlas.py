@@ -2,6 +2,7 @@
 its files, its viewer in headless Chromium, the index's link and what adding a photo reruns."""
 
 import copy
+import shutil
 import subprocess
 import sys
 
@@ -19,10 +20,13 @@ from workflow_helpers import (
     write_config,
 )
 
-from actgrid import atlas, files
+from actgrid import atlas, files, images
 
-ATLAS = {"enabled": True, "grid_size": 4, "min_count": 3, "top_patches": 3}
+ATLAS = {"enabled": True, "grid_size": 4, "min_count": 3, "top_patches": 3, "images_per_job": 1}
+# the same two photos again as an atlas-only dataset (a batch a photo)
+ONLY = {"images": "images_only", "grids": False}
 CONFIG = {**copy.deepcopy(TINY), "atlas": ATLAS}
+CONFIG["datasets"]["only"] = ONLY
 # every atlas stage of the tiny config (shared method, two shards)
 ATLAS_JOBS = {
     "atlas_sample": 1,
@@ -35,18 +39,19 @@ ATLAS_JOBS = {
 }
 
 
-def _activations(path, name, rows=3, cols=4, channels=5, seed=0):
+def _activations(path, name, rows=3, cols=4, channels=5, seed=0, layer="l"):
     acts = np.random.default_rng(seed).random((rows, cols, channels), np.float32)
-    attrs = dict(model="m", model_id="m-1", layer="l", input_size=32, resize="stretch")
-    files.write_activations(path, {name: (acts, np.zeros((32, 32, 3), np.uint8), {})}, attrs)
+    attrs = dict(model="m", model_id="m-1", layer=layer, input_size=32, resize="stretch")
+    own = dict(image_path=f"{name}.png", image_sha256="0" * 64)
+    files.write_activations(path, {name: (acts, np.zeros((32, 32, 3), np.uint8), own)}, attrs)
     return acts
 
 
 def test_sample_keeps_each_photos_draw_when_photos_are_added(tmp_path):
     sources = {n: str(tmp_path / f"{n}.h5") for n in ("a", "b", "c")}
     acts = {n: _activations(p, n, seed=i) for i, (n, p) in enumerate(sources.items())}
-    atlas.sample({n: sources[n] for n in ("a", "c")}, tmp_path / "two.h5", 5, seed=0)
-    atlas.sample(sources, tmp_path / "three.h5", 5, seed=0)
+    atlas.sample([sources["c"], sources["a"]], tmp_path / "two.h5", 5, seed=0)
+    atlas.sample(list(sources.values()), tmp_path / "three.h5", 5, seed=0)
     two, three = files.read_samples(tmp_path / "two.h5"), files.read_samples(tmp_path / "three.h5")
     assert two["photos"] == ["a", "c"] and three["photos"] == ["a", "b", "c"]
     assert len(three["vectors"]) == 15
@@ -59,20 +64,55 @@ def test_sample_keeps_each_photos_draw_when_photos_are_added(tmp_path):
     # each vector is the activation at its origin
     for vector, (photo, row, col) in zip(three["vectors"], three["origin"]):
         assert np.array_equal(vector, acts[three["photos"][photo]][row, col])
-    atlas.sample(sources, tmp_path / "all.h5", None, seed=0)
+    assert three["images"] == ["a.png", "b.png", "c.png"]
+    assert three["grid_shape"].tolist() == [[3, 4]] * 3
+    atlas.sample(list(sources.values()), tmp_path / "all.h5", None, seed=0)
     assert len(files.read_samples(tmp_path / "all.h5")["vectors"]) == 36
+
+
+def test_a_sample_of_samples_files_is_the_sample_of_their_activations(tmp_path):
+    """An atlas-only batch's samples file (here drawn from activations the same way) gives
+    the dataset's sample what the photos' activations give, and one drawn otherwise is refused."""
+    sources = [str(tmp_path / f"{n}.h5") for n in ("a", "b", "c")]
+    for i, (name, path) in enumerate(zip("abc", sources)):
+        _activations(path, name, seed=i)
+    atlas.sample(sources, tmp_path / "direct.h5", 5, seed=3)
+    atlas.sample(sources[:2], tmp_path / "ab.h5", 5, seed=3)  # a batch of two photos
+    atlas.sample([sources[2], str(tmp_path / "ab.h5")], tmp_path / "merged.h5", 5, seed=3)
+    direct, merged = files.read_samples(tmp_path / "direct.h5"), files.read_samples(
+        tmp_path / "merged.h5"
+    )
+    for key in ("vectors", "origin", "grid_shape"):
+        assert np.array_equal(direct[key], merged[key]), key
+    assert direct["photos"] == merged["photos"] and direct["images"] == merged["images"]
+    with pytest.raises(ValueError, match="ab.h5: sampled 5 a photo with seed 3, the atlas asks 4"):
+        atlas.sample([str(tmp_path / "ab.h5")], tmp_path / "s.h5", 4, seed=3)
+
+
+def test_patches_are_cut_from_the_photo_file_and_a_changed_photo_is_refused(tmp_path):
+    photo = tmp_path / "p.png"
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 40, 3), np.uint8)
+    Image.fromarray(pixels).save(photo)
+    samples = {
+        "origin": np.array([[0, 1, 1]]),
+        "attrs": {"input_size": 32, "resize": "stretch"},
+        "images": [str(photo)],
+        "image_sha256": [images.sha256(photo)],
+        "grid_shape": np.array([[4, 4]]),
+    }
+    patches = atlas.cut_patches(samples, np.array([[0, -1]]), 8, images.MAX_PIXELS)
+    seen = images.fit_to_model(pixels, 32, "stretch")
+    assert np.array_equal(patches[0, 0], seen[8:16, 8:16]) and (patches[0, 1] == 255).all()
+    Image.fromarray(255 - pixels).save(photo)
+    with pytest.raises(ValueError, match="p.png: changed since the atlas sampled it"):
+        atlas.cut_patches(samples, np.array([[0, -1]]), 8, images.MAX_PIXELS)
 
 
 def test_sample_refuses_photos_of_another_layer(tmp_path):
     _activations(tmp_path / "a.h5", "a")
-    acts = np.ones((2, 2, 5), np.float32)
-    attrs = dict(model="m", model_id="m-1", layer="other", input_size=32, resize="stretch")
-    files.write_activations(
-        tmp_path / "b.h5", {"b": (acts, np.zeros((32, 32, 3), np.uint8), {})}, attrs
-    )
-    sources = {"a": str(tmp_path / "a.h5"), "b": str(tmp_path / "b.h5")}
+    _activations(tmp_path / "b.h5", "b", rows=2, cols=2, layer="other")
     with pytest.raises(ValueError, match="b.h5: layer 'other'"):
-        atlas.sample(sources, tmp_path / "s.h5", None, 0)
+        atlas.sample([str(tmp_path / "a.h5"), str(tmp_path / "b.h5")], tmp_path / "s.h5", None, 0)
 
 
 def test_bins_are_the_means_of_their_vectors_above_the_minimum_count():
@@ -123,8 +163,10 @@ assert "tensorflow" not in sys.modules
 
 @pytest.fixture(scope="module")
 def atlas_run(tmp_path_factory):
-    """The real workflow with the atlas on, two photos at 96 px: (workdir, atlas folder)."""
+    """The real workflow with the atlas on, two photos at 96 px, and the same two as an
+    atlas-only dataset: (workdir, the first one's atlas folder)."""
     workdir = make_workdir(tmp_path_factory.mktemp("atlas"))
+    shutil.copytree(workdir / "images", workdir / ONLY["images"])
     write_config(workdir, CONFIG)
     snakemake(workdir)
     (folder,) = (workdir / "results/tiny/atlas").glob("*/block10_dw_relu")
@@ -242,8 +284,8 @@ def test_changed_bins_rerun_from_bins_on_and_a_new_photo_from_sampling_on(atlas_
     workdir, _ = atlas_run
     assert planned(workdir, "atlases") == {}
     write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "min_count": 2}})
-    assert planned(workdir, "atlases") == {
-        k: v for k, v in ATLAS_JOBS.items() if k not in ("atlas_sample", "atlas_layout")
+    assert planned(workdir, "atlases") == {  # both datasets' atlases
+        k: 2 * v for k, v in ATLAS_JOBS.items() if k not in ("atlas_sample", "atlas_layout")
     }
     write_config(workdir, CONFIG)
     add_image(workdir, "astronaut")
@@ -252,6 +294,36 @@ def test_changed_bins_rerun_from_bins_on_and_a_new_photo_from_sampling_on(atlas_
     finally:
         (workdir / "images/astronaut.png").unlink()
     assert planned(workdir, "atlases") == {}
+
+
+def test_an_atlas_only_dataset_writes_no_activations_and_the_same_atlas(atlas_run):
+    """The atlas-only dataset (a batch a photo) keeps only each photo's sample, and its atlas
+    is the one drawn from the full activations of the same photos (one batch of two)."""
+    workdir, folder = atlas_run
+    only = workdir / "results/only"
+    assert not list(only.rglob("activations.h5")) and not list(only.rglob("grids"))
+    assert len(list(only.glob("batches/*/block10_dw_relu/batch_*/samples.h5"))) == 2
+    (alone,) = (only / "atlas").glob("*/block10_dw_relu")
+    mine, theirs = files.read_samples(alone / "samples.h5"), files.read_samples(
+        folder / "samples.h5"
+    )
+    assert mine["photos"] == theirs["photos"] == ["chelsea", "coffee"]
+    for key in ("vectors", "origin", "grid_shape"):
+        assert np.array_equal(mine[key], theirs[key]), key
+    assert np.array_equal(
+        files.read_layout(alone / "layout.h5"), files.read_layout(folder / "layout.h5")
+    )
+    a, b = files.read_bins(alone / "bins.h5"), files.read_bins(folder / "bins.h5")
+    for key in files.BIN_ARRAYS:
+        assert np.array_equal(a[key], b[key]), key
+    (render,) = (folder / "nmf3").glob("W24_*")
+    (render_alone,) = (alone / "nmf3").glob("W24_*")
+    assert (
+        files.read_png(render_alone / "atlas.png").tolist()
+        == files.read_png(render / "atlas.png").tolist()
+    )
+    page = (only / "index.html").read_text()
+    assert "atlas" in page
 
 
 def test_an_unreproducible_layout_runs_unseeded(atlas_run):

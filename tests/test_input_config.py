@@ -51,6 +51,13 @@ CASES = {
         "'most' is not valid under any of the given schemas",
     ),
     "atlas layout packing": ({"atlas": {"min_dist": 2}}, "2 is greater than the maximum of 1"),
+    "dataset asking for nothing": (
+        {
+            "datasets": {"d": {"images": str(REPO / "data/default"), "grids": False}},
+            "atlas": {"enabled": False},
+        },
+        "dataset 'd' has grids: false and atlas.enabled is false: it asks for nothing",
+    ),
     "bad dataset name": ({"datasets": {"my data": {"images": "x"}}}, "'my data' does not match"),
 }
 

@@ -142,8 +142,9 @@ def embed(
 ) -> np.ndarray:
     """UMAP of the vectors by cosine distance, [N, 2]. Seeded (``threads`` None): the same
     sample gives the same layout; with ``threads``, UMAP runs unseeded on that many threads:
-    several times faster (benchmarks/atlas_layout.py), a different layout each run. ``pca``
-    (> 0, fewer than the channels): UMAP of ``reduce``'s projection on that many axes."""
+    faster on more cores (1.2-1.4x on 2, benchmarks/atlas_layout.py), a different layout
+    each run. ``pca`` (> 0, fewer than the channels): UMAP of ``reduce``'s projection on that
+    many axes."""
     # umap-learn's package imports TensorFlow for ParametricUMAP where it is installed (3 s and
     # 0.5 GB on 2 cores, benchmarks/atlas.py): this layout does not need it
     sys.modules.setdefault("umap.parametric_umap", None)

@@ -2,8 +2,8 @@
 
     python benchmarks/planning.py [--photos 1000 10000] [--atlas-only]
 
-For each count, a copy of the workflow whose one dataset holds that many photos (hard links to
-the shipped ones, under new names: planning reads names, not pixels) is dry-run with the default
+For each count, a copy of the workflow whose one dataset holds that many photos (symbolic links
+to the shipped ones, under new names: planning reads names, not pixels) is dry-run with the default
 config (``snakemake -n``); it prints the jobs planned, jobs per photo, the dry run's wall seconds
 and its peak memory (GNU time's maximum resident set size). ``--atlas-only``: the dataset has
 ``grids: false`` (its atlas only, ``atlas.images_per_job`` photos a batch).
@@ -39,7 +39,7 @@ def workflow_with(folder: Path, photos: int, atlas_only: bool = False) -> Path:
     images.mkdir(parents=True)
     sources = sorted((REPO / "data/default").glob("*.png"))
     for i in range(photos):
-        os.link(sources[i % len(sources)], images / f"photo_{i:07d}.png")
+        os.symlink(sources[i % len(sources)], images / f"photo_{i:07d}.png")
     return folder
 
 

@@ -67,10 +67,12 @@ def _write(out, parts: list[dict], attrs: dict, per_photo: int | None, seed: int
 
 
 def extract_sample(
-    image_paths: dict[str, str], out, model_cfg: dict, p: dict, per_photo, seed: int, max_pixels
+    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int
 ) -> None:
     """An atlas-only batch: run the model on its photos (``extract.run_model``) and keep only
-    each photo's sample, never its full activations."""
+    each photo's sample (``p``'s ``per_photo`` and ``seed`` besides what ``extract.extract``
+    takes), never its full activations."""
+    per_photo, seed = p["per_photo"], p["seed"]
     model, done = extract.run_model(image_paths, model_cfg, p, max_pixels)
     parts = [
         draw(name, acts, {"image_path": path, "image_sha256": images.sha256(path)}, per_photo, seed)
@@ -222,9 +224,7 @@ def cut_patches(samples: dict, members: np.ndarray, size: int, max_pixels: int) 
         path = samples["images"][photo]
         if images.sha256(path) != samples["image_sha256"][photo]:
             raise ValueError(f"{path}: changed since the atlas sampled it; rerun the atlas")
-        rgb = images.fit_to_model(
-            images.load_rgb(path, max_pixels), int(attrs["input_size"]), attrs["resize"], path
-        )
+        rgb = images.model_input(path, int(attrs["input_size"]), attrs["resize"], max_pixels)
         rows, cols = samples["grid_shape"][photo]
         cells = [origin[members[b, t], 1] * cols + origin[members[b, t], 2] for b, t in where]
         cut = metrics.photo_patches(rgb, (rows, cols), size, cells)

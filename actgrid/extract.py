@@ -48,9 +48,7 @@ def run_model(image_paths: dict[str, str], model_cfg: dict, p: dict, max_pixels:
     features = model.features(layer)
 
     def load(path):
-        return path, images.fit_to_model(
-            images.load_rgb(path, max_pixels), input_size, resize, path
-        )
+        return path, images.model_input(path, input_size, resize, max_pixels)
 
     def photos():
         batch = 1 if resize == "none" else FORWARD_BATCH

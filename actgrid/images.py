@@ -64,6 +64,11 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     return np.asarray(rgb)
 
 
+def model_input(path: str | Path, size: int, mode: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """The photo at ``path`` as the model sees it: ``load_rgb`` then ``fit_to_model``."""
+    return fit_to_model(load_rgb(path, max_pixels), size, mode, path)
+
+
 def fit_to_model(rgb: np.ndarray, size: int, mode: str, path: str | Path = "image") -> np.ndarray:
     """Resize (``stretch``), centre-crop then resize (``crop``) or keep (``none``) the image."""
     h, w = rgb.shape[:2]

@@ -55,9 +55,9 @@ def main() -> None:
             dict(list(photos.items())[:n]), work / "activations.h5", model_cfg, p
         )
 
-    inputs = np.stack(
-        [images.fit_to_model(images.load_rgb(path), size, resize, path) for path in paths]
-    ).astype(np.float32) / np.float32(255)
+    inputs = np.stack([images.model_input(path, size, resize) for path in paths]).astype(
+        np.float32
+    ) / np.float32(255)
     features = model.features(layer)
 
     def batched() -> None:

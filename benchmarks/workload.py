@@ -22,9 +22,7 @@ def targets(input_size: int = 224, image: str = "chelsea") -> tuple[np.ndarray, 
 
     model = from_config(input_size=input_size)
     features = model.features(LAYER)
-    rgb = images.fit_to_model(
-        images.load_rgb(REPO / f"data/default/{image}.png"), input_size, "stretch"
-    )
+    rgb = images.model_input(REPO / f"data/default/{image}.png", input_size, "stretch")
     acts = np.asarray(features(rgb[None].astype(np.float32) / 255.0))[0]
     return acts.reshape(-1, acts.shape[-1]), features
 

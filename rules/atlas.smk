@@ -18,7 +18,7 @@ rule atlas_extract:
     params:
         cfg=lambda w: {**extract_params(w), **atlas_sample_params(w)},
     script:
-        "../scripts/atlas_extract.py"
+        "../scripts/extract.py"
 
 
 rule atlas_sample:

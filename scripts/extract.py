@@ -1,4 +1,5 @@
-"""Snakemake entry point: rule extract."""
+"""Snakemake entry point: rules extract (a batch's activations) and atlas_extract (an
+atlas-only batch's samples only)."""
 
 from actgrid.logs import to_log
 
@@ -8,10 +9,12 @@ from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redir
 
 start_tensorflow(snakemake.threads, memory_limit_mb=snakemake.config["gpus"]["memory_limit_mb"])
 
+from actgrid.atlas import extract_sample  # noqa: E402
 from actgrid.extract import extract  # noqa: E402
 
+write = extract if snakemake.rule == "extract" else extract_sample
 cfg = snakemake.params.cfg
-extract(
+write(
     dict(zip(cfg["images"], snakemake.input.images)),
     snakemake.output[0],
     snakemake.config["model"],

@@ -1,5 +1,8 @@
 """Snakemake entry point: rules extract (a batch's activations) and atlas_extract (an
-atlas-only batch's samples only)."""
+atlas-only batch's samples only), told apart by their output's name (a module may rename the
+rules)."""
+
+from pathlib import Path
 
 from actgrid.logs import to_log
 
@@ -11,8 +14,9 @@ start_tensorflow(snakemake.threads, memory_limit_mb=snakemake.config["gpus"]["me
 
 from actgrid.atlas import extract_sample  # noqa: E402
 from actgrid.extract import extract  # noqa: E402
+from actgrid.paths import SAMPLES  # noqa: E402
 
-write = extract if snakemake.rule == "extract" else extract_sample
+write = extract_sample if Path(snakemake.output[0]).name == SAMPLES else extract
 cfg = snakemake.params.cfg
 write(
     dict(zip(cfg["images"], snakemake.input.images)),

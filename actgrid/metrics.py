@@ -34,16 +34,15 @@ def summary(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def target_figures(means: np.ndarray, targets: np.ndarray, cells: np.ndarray) -> dict:
+def target_figures(features, images: np.ndarray, targets: np.ndarray, cells: np.ndarray) -> dict:
     """How well images rendered (or cut) for cells ``cells`` of a photo show their targets.
 
-    ``means``: each image's layer activation (alone, untransformed) averaged over positions, as
-    ``layer_means`` gives them; ``targets``: all the photo's cells' targets. Per image:
-    ``faithfulness``, the cosine to its own target; ``retrieval``, 1 where its own target is the
-    closest of all the photo's targets (by cosine), a figure that rewards telling cells apart
-    rather than cosine itself.
+    ``targets``: all the photo's cells' targets. Per image, from its layer activation (alone,
+    untransformed, averaged over positions): ``faithfulness``, the cosine to its own target;
+    ``retrieval``, 1 where its own target is the closest of all the photo's targets (by cosine),
+    a figure that rewards telling cells apart rather than cosine itself.
     """
-    cos = unit_rows(means) @ unit_rows(targets).T
+    cos = unit_rows(layer_means(features, images)) @ unit_rows(targets).T
     return {
         "faithfulness": cos[np.arange(len(cells)), cells].astype(np.float32),
         "retrieval": (cos.argmax(1) == cells).astype(np.int8),

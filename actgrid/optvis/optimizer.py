@@ -163,46 +163,35 @@ class TileOptimizer(tf.Module):
             self.groups.descend_all(grad_groups)
         return tf.reduce_mean(tf.concat(objs, 0))
 
-    @tf.function(reduce_retracing=True, autograph=False)  # no control flow to convert: a
-    def run(self, n_steps: tf.Tensor) -> tf.Tensor:  # shorter trace (AutoGraph took seconds)
+    @tf.function(reduce_retracing=True)
+    def run(self, n_steps: tf.Tensor) -> tf.Tensor:
         """Run ``n_steps`` optimization steps; returns each step's mean objective."""
-
-        def step(s, trace):
-            return s + 1, trace.write(s, self._compiled_step())
-
         trace = tf.TensorArray(tf.float32, size=n_steps)
-        _, trace = tf.while_loop(lambda s, _: s < n_steps, step, (tf.constant(0), trace))
+        for s in tf.range(n_steps):
+            trace = trace.write(s, self._compiled_step())
         return trace.stack()
 
-    @tf.function(reduce_retracing=True, autograph=False)
+    @tf.function(reduce_retracing=True)
     def _images(self, idx):
         return self.images(idx)
 
-    @tf.function(reduce_retracing=True, autograph=False)
-    def _seen(self, idx, tiles):
-        """The objective of tiles ``tiles`` of cells ``idx`` (untransformed), and their layer
-        activations averaged over positions: one forward pass for both."""
-        acts = self.features(tiles)
-        return self.objective(acts, tf.gather(self.targets, idx)), tf.reduce_mean(acts, [1, 2])
+    @tf.function(reduce_retracing=True)
+    def _final_objective(self, idx):
+        return self._objective(idx, self.images(idx))
 
-    def _in_chunks(self, compute, chunk: int, *per_cell: np.ndarray) -> list[np.ndarray]:
-        """``compute(idx, *rows of per_cell)`` over every cell, ``chunk`` cells a call (the
-        last one padded, so that one trace serves them all); each of its outputs, all cells'."""
+    def _in_chunks(self, compute, chunk: int) -> np.ndarray:
+        """``compute(idx)`` over every cell, ``chunk`` cells a call (the last one padded, so
+        that one trace serves them all)."""
         out = []
         for i in range(0, self.n, chunk):
             idx = np.minimum(np.arange(i, i + chunk), self.n - 1)
-            results = compute(tf.constant(idx, tf.int32), *(a[idx] for a in per_cell))
-            results = results if isinstance(results, tuple) else (results,)
-            out.append([r.numpy()[: min(chunk, self.n - i)] for r in results])
-        return [np.concatenate(parts) for parts in zip(*out)]
+            out.append(compute(tf.constant(idx, tf.int32)).numpy()[: min(chunk, self.n - i)])
+        return np.concatenate(out)
 
     def all_images(self, chunk: int = 64) -> np.ndarray:
         """Every cell's tile, [n, size, size, 3] float32 in (0, 1)."""
-        return self._in_chunks(self._images, chunk)[0]
+        return self._in_chunks(self._images, chunk)
 
-    def final_figures(self, tiles: np.ndarray | None = None, chunk: int = 64):
-        """Each cell's objective on its untransformed tile [n] and the tile's layer activation
-        averaged over positions [n, C]; ``tiles``: the tiles to see (default: ``all_images``;
-        the render jobs pass them as kept, in 8 bits)."""
-        tiles = self.all_images(chunk) if tiles is None else tiles
-        return tuple(self._in_chunks(self._seen, chunk, tiles.astype(np.float32)))
+    def final_objective(self, chunk: int = 64) -> np.ndarray:
+        """Each cell's objective on its untransformed tile."""
+        return self._in_chunks(self._final_objective, chunk)

@@ -69,9 +69,12 @@ def test_a_photos_tiles_do_not_depend_on_its_batch_nor_on_one_job_or_two(tmp_pat
     alone, groups_alone = results["alone"]
     for label in ("batch", "one job"):
         cells, groups = results[label]
-        # 8-bit pictures: float noise may move a value by one step
+        # Float noise only: a batch's size changes the order of the network's sums on some
+        # CPUs, which may move a pixel of the 8-bit pictures by one step and, through it, a
+        # tile's faithfulness by a few thousandths (0.0038 on one of 36 cells on CI's machine).
         np.testing.assert_allclose(groups.astype(int), groups_alone.astype(int), atol=1)
         np.testing.assert_allclose(cells["tiles"], alone["tiles"], atol=1.01 / 255)
-        np.testing.assert_allclose(cells["faithfulness"], alone["faithfulness"], atol=1e-3)
+        moved = np.abs(cells["faithfulness"] - alone["faithfulness"])
+        assert moved.max() < 0.01 and moved.mean() < 1e-3, (label, moved.max(), moved.mean())
     dog_tiles = files.read_shards([tmp_path / "batch_shard.h5"], "dog")["tiles"]
     assert not np.allclose(dog_tiles, alone["tiles"], atol=0.05)

@@ -10,10 +10,16 @@ from scipy.stats import spearmanr
 CELL_FIGURES = ("objective", "faithfulness", "faithfulness_photo", "retrieval", "retrieval_photo")
 
 
-def layer_means(features, images: np.ndarray, chunk: int = 64) -> np.ndarray:
-    """Each image's layer activation averaged over positions, [n, C]; ``chunk`` images a call
-    of ``features`` (the last chunk padded to that size: one shape for a compiled one)."""
-    out = []
+def even_chunk(n: int, most: int) -> int:
+    """The size of the fewest chunks of at most ``most`` that cover ``n`` items, as even as can
+    be: the last one, padded to that size, pads least (196 cells in at most 64: 4 of 49)."""
+    return -(-n // -(-n // most))
+
+
+def layer_means(features, images: np.ndarray, most: int = 64) -> np.ndarray:
+    """Each image's layer activation averaged over positions, [n, C]; at most ``most`` images
+    a call of ``features``, in ``even_chunk``s (the last padded: one shape for a compiled one)."""
+    out, chunk = [], even_chunk(len(images), most)
     for i in range(0, len(images), chunk):
         part = images[i : i + chunk]
         padded = np.concatenate([part, np.repeat(part[-1:], chunk - len(part), 0)])
@@ -34,15 +40,16 @@ def summary(values: np.ndarray) -> dict[str, float]:
     }
 
 
-def target_figures(features, images: np.ndarray, targets: np.ndarray, cells: np.ndarray) -> dict:
+def target_figures(means: np.ndarray, targets: np.ndarray, cells: np.ndarray) -> dict:
     """How well images rendered (or cut) for cells ``cells`` of a photo show their targets.
 
-    ``targets``: all the photo's cells' targets. Per image, from its layer activation (alone,
-    untransformed, averaged over positions): ``faithfulness``, the cosine to its own target;
-    ``retrieval``, 1 where its own target is the closest of all the photo's targets (by cosine),
-    a figure that rewards telling cells apart rather than cosine itself.
+    ``means``: each image's layer activation (alone, untransformed) averaged over positions, as
+    ``layer_means`` gives them; ``targets``: all the photo's cells' targets. Per image:
+    ``faithfulness``, the cosine to its own target; ``retrieval``, 1 where its own target is the
+    closest of all the photo's targets (by cosine), a figure that rewards telling cells apart
+    rather than cosine itself.
     """
-    cos = unit_rows(layer_means(features, images)) @ unit_rows(targets).T
+    cos = unit_rows(means) @ unit_rows(targets).T
     return {
         "faithfulness": cos[np.arange(len(cells)), cells].astype(np.float32),
         "retrieval": (cos.argmax(1) == cells).astype(np.int8),

@@ -337,21 +337,21 @@ def run_shard(
 
     (opt, trace, state), chunks = in_memory(render, chunks, retries)
     tiles = opt.all_images()
-    objective = opt.final_objective()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
     tiles = to_uint8(tiles)  # kept as the grid shows them: a quarter of the bytes
+    objective, tile_means = opt.final_figures(tiles / np.float32(255))  # the tiles as kept
     compiled = tf.function(features, reduce_retracing=True)
+    patch_means = np.concatenate(  # a photo at a time: its bits do not depend on its batch
+        [metrics.layer_means(compiled, r(size)[c]) for r, c in zip(references, cells)]
+    )
     ends = np.cumsum([len(c) for c in cells])[:-1]
-    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective)))
+    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, tile_means, patch_means)))
     results = {}
-    for photo, c, t, reference, (tile, obj) in zip(
-        photos, cells, all_targets, references, per_photo
-    ):
-        patches = reference(size)[c]
+    for photo, c, t, (tile, obj, *means) in zip(photos, cells, all_targets, per_photo):
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
-        for suffix, images in (("", tile / np.float32(255)), ("_photo", patches)):
-            for name, values in metrics.target_figures(compiled, images, t, c).items():
+        for suffix, m in zip(("", "_photo"), means):
+            for name, values in metrics.target_figures(m, t, c).items():
                 arrays[name + suffix] = values
         if p.method == "shared":  # frozen: as phase one left them
             arrays["group_images"] = to_uint8(

@@ -27,7 +27,8 @@ def child(input_size: int, steps: int) -> None:
     cells, features = targets(input_size)
     opt = optimizer(features, cells, "naive")
     opt.run(tf.constant(steps))
-    tiles, objective = opt.all_images(), opt.final_objective()
+    tiles = opt.all_images()
+    objective, _ = opt.final_figures(tiles)
     gpu = 0
     if tf.config.list_physical_devices("GPU"):
         gpu = tf.config.experimental.get_memory_info("GPU:0")["peak"]

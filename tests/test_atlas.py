@@ -280,13 +280,17 @@ def test_index_links_the_atlas(atlas_run, browser):
     page.close()
 
 
-def test_changed_bins_rerun_from_bins_on_and_a_new_photo_from_sampling_on(atlas_run):
+def test_changed_settings_rerun_their_atlas_stages_on_and_a_new_photo_from_sampling_on(atlas_run):
     workdir, _ = atlas_run
     assert planned(workdir, "atlases") == {}
-    write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "min_count": 2}})
-    assert planned(workdir, "atlases") == {  # both datasets' atlases
-        k: 2 * v for k, v in ATLAS_JOBS.items() if k not in ("atlas_sample", "atlas_layout")
-    }
+    both = {k: 2 * v for k, v in ATLAS_JOBS.items()}  # both datasets' atlases
+    for change, first in (("min_count", "atlas_bins"), ("pca", "atlas_layout")):
+        write_config(workdir, {**CONFIG, "atlas": {**ATLAS, change: 2}})
+        stages = list(both)[list(both).index(first) :]
+        assert planned(workdir, "atlases") == {k: both[k] for k in stages}, change
+    # a sample's size: the atlas-only dataset's extraction too (a batch a photo)
+    write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "samples_per_photo": 2}})
+    assert planned(workdir, "atlases") == {"atlas_extract": 2, **both}
     write_config(workdir, CONFIG)
     add_image(workdir, "astronaut")
     try:  # the new photo's extraction alone, then every atlas stage

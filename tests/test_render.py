@@ -31,11 +31,11 @@ def _optimizer(model, shared, steps_seed=0, chunks=1, adam_dense=False):
 
 def test_objective_rises_and_loop_is_traced_once(model):
     opt = _optimizer(model, shared=True)
-    before = opt.final_objective().mean()
+    before = opt.final_figures()[0].mean()
     opt.run(tf.constant(10))
     opt.run(tf.constant(20))
     assert opt.run.experimental_get_tracing_count() == 1
-    assert opt.final_objective().mean() > before
+    assert opt.final_figures()[0].mean() > before
     assert opt.groups.t.numpy()[0] == 30
 
 

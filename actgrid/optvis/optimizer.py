@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from actgrid.metrics import even_chunk
 from actgrid.optvis import objectives, param, transform
 from actgrid.optvis.adam import RowAdam
 
@@ -163,35 +164,50 @@ class TileOptimizer(tf.Module):
             self.groups.descend_all(grad_groups)
         return tf.reduce_mean(tf.concat(objs, 0))
 
-    @tf.function(reduce_retracing=True)
-    def run(self, n_steps: tf.Tensor) -> tf.Tensor:
+    @tf.function(reduce_retracing=True, autograph=False)  # no control flow to convert: a
+    def run(self, n_steps: tf.Tensor) -> tf.Tensor:  # shorter trace (AutoGraph took seconds)
         """Run ``n_steps`` optimization steps; returns each step's mean objective."""
+
+        def step(s, trace):
+            return s + 1, trace.write(s, self._compiled_step())
+
         trace = tf.TensorArray(tf.float32, size=n_steps)
-        for s in tf.range(n_steps):
-            trace = trace.write(s, self._compiled_step())
+        _, trace = tf.while_loop(lambda s, _: s < n_steps, step, (tf.constant(0), trace))
         return trace.stack()
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)
     def _images(self, idx):
         return self.images(idx)
 
-    @tf.function(reduce_retracing=True)
-    def _final_objective(self, idx):
-        return self._objective(idx, self.images(idx))
+    @tf.function(reduce_retracing=True, autograph=False)
+    def _seen(self, idx, tiles):
+        """The objective of tiles ``tiles`` of cells ``idx`` (untransformed), and their layer
+        activations averaged over positions: one forward pass for both."""
+        acts = self.features(tiles)
+        return self.objective(acts, tf.gather(self.targets, idx)), tf.reduce_mean(acts, [1, 2])
 
-    def _in_chunks(self, compute, chunk: int) -> np.ndarray:
-        """``compute(idx)`` over every cell, ``chunk`` cells a call (the last one padded, so
-        that one trace serves them all)."""
+    def _in_chunks(self, compute, most: int, *per_cell: np.ndarray) -> list[np.ndarray]:
+        """``compute(idx, *rows of per_cell)`` over every cell, a photo's cells at a time in
+        ``even_chunk``s of at most ``most`` (its last one padded, so that one trace serves
+        photos of a size: a photo's calls, and so its bits, are the same whichever photos
+        share its job); each of its outputs, all cells'."""
         out = []
-        for i in range(0, self.n, chunk):
-            idx = np.minimum(np.arange(i, i + chunk), self.n - 1)
-            out.append(compute(tf.constant(idx, tf.int32)).numpy()[: min(chunk, self.n - i)])
-        return np.concatenate(out)
+        for offset, count, _ in self.parts:
+            chunk = even_chunk(count, most)
+            for i in range(offset, offset + count, chunk):
+                idx = np.minimum(np.arange(i, i + chunk), offset + count - 1)
+                results = compute(tf.constant(idx, tf.int32), *(a[idx] for a in per_cell))
+                results = results if isinstance(results, tuple) else (results,)
+                out.append([r.numpy()[: min(chunk, offset + count - i)] for r in results])
+        return [np.concatenate(parts) for parts in zip(*out)]
 
-    def all_images(self, chunk: int = 64) -> np.ndarray:
+    def all_images(self, most: int = 64) -> np.ndarray:
         """Every cell's tile, [n, size, size, 3] float32 in (0, 1)."""
-        return self._in_chunks(self._images, chunk)
+        return self._in_chunks(self._images, most)[0]
 
-    def final_objective(self, chunk: int = 64) -> np.ndarray:
-        """Each cell's objective on its untransformed tile."""
-        return self._in_chunks(self._final_objective, chunk)
+    def final_figures(self, tiles: np.ndarray | None = None, most: int = 64):
+        """Each cell's objective on its untransformed tile [n] and the tile's layer activation
+        averaged over positions [n, C]; ``tiles``: the tiles to see (default: ``all_images``;
+        the render jobs pass them as kept, in 8 bits)."""
+        tiles = self.all_images(most) if tiles is None else tiles
+        return tuple(self._in_chunks(self._seen, most, tiles.astype(np.float32)))

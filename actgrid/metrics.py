@@ -16,15 +16,25 @@ def even_chunk(n: int, most: int) -> int:
     return -(-n // -(-n // most))
 
 
+def in_even_chunks(compute, n: int, most: int) -> list[np.ndarray]:
+    """``compute(rows)`` over rows 0..n-1, ``even_chunk`` rows a call (the last chunk padded
+    with its last row: one shape for a compiled ``compute``); each of its outputs, all rows'."""
+    out, chunk = [], even_chunk(n, most)
+    for i in range(0, n, chunk):
+        results = compute(np.minimum(np.arange(i, i + chunk), n - 1))
+        results = results if isinstance(results, tuple) else (results,)
+        out.append([np.asarray(r)[: min(chunk, n - i)] for r in results])
+    return [np.concatenate(parts) for parts in zip(*out)]
+
+
 def layer_means(features, images: np.ndarray, most: int = 64) -> np.ndarray:
     """Each image's layer activation averaged over positions, [n, C]; at most ``most`` images
-    a call of ``features``, in ``even_chunk``s (the last padded: one shape for a compiled one)."""
-    out, chunk = [], even_chunk(len(images), most)
-    for i in range(0, len(images), chunk):
-        part = images[i : i + chunk]
-        padded = np.concatenate([part, np.repeat(part[-1:], chunk - len(part), 0)])
-        out.append(np.asarray(features(padded)).mean(axis=(1, 2))[: len(part)])
-    return np.concatenate(out)
+    a call of ``features`` (``in_even_chunks``)."""
+
+    def means(rows):
+        return np.asarray(features(images[rows])).mean(axis=(1, 2))
+
+    return in_even_chunks(means, len(images), most)[0]
 
 
 def unit_rows(a: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from actgrid.metrics import even_chunk
+from actgrid.metrics import in_even_chunks
 from actgrid.optvis import objectives, param, transform
 from actgrid.optvis.adam import RowAdam
 
@@ -187,19 +187,19 @@ class TileOptimizer(tf.Module):
         return self.objective(acts, tf.gather(self.targets, idx)), tf.reduce_mean(acts, [1, 2])
 
     def _in_chunks(self, compute, most: int, *per_cell: np.ndarray) -> list[np.ndarray]:
-        """``compute(idx, *rows of per_cell)`` over every cell, a photo's cells at a time in
-        ``even_chunk``s of at most ``most`` (its last one padded, so that one trace serves
-        photos of a size: a photo's calls, and so its bits, are the same whichever photos
-        share its job); each of its outputs, all cells'."""
-        out = []
+        """``compute(idx, *rows of per_cell)`` over every cell, a photo's cells at a time
+        (``in_even_chunks`` of at most ``most``: one trace serves photos of a size, and a
+        photo's calls, so its bits, are the same whichever photos share its job); each of its
+        outputs, all cells'."""
+        parts = []
         for offset, count, _ in self.parts:
-            chunk = even_chunk(count, most)
-            for i in range(offset, offset + count, chunk):
-                idx = np.minimum(np.arange(i, i + chunk), offset + count - 1)
-                results = compute(tf.constant(idx, tf.int32), *(a[idx] for a in per_cell))
-                results = results if isinstance(results, tuple) else (results,)
-                out.append([r.numpy()[: min(chunk, offset + count - i)] for r in results])
-        return [np.concatenate(parts) for parts in zip(*out)]
+
+            def call(rows):  # called at once, for this photo only
+                idx = offset + rows
+                return compute(tf.constant(idx, tf.int32), *(a[idx] for a in per_cell))
+
+            parts.append(in_even_chunks(call, count, most))
+        return [np.concatenate(outputs) for outputs in zip(*parts)]
 
     def all_images(self, most: int = 64) -> np.ndarray:
         """Every cell's tile, [n, size, size, 3] float32 in (0, 1)."""

@@ -400,8 +400,9 @@ def read_shared(path, photos: list[str]) -> dict:
 
 def _webp(tiles: np.ndarray) -> np.ndarray:
     """[n, W, W, 3] uint8 tiles as the bytes of one lossless WebP: a mosaic of ceil(√n)
-    columns (a third fewer bytes than gzip, which hardly shrinks optimized tiles; effort
-    ``method=1``: 2 % more bytes than libwebp's default, 40 % less time)."""
+    columns (a third fewer bytes than gzip, which hardly shrinks optimized tiles; least
+    effort, ``method=0, quality=0``: at 256 steps 5 % more bytes than ``method=1``, a seventh
+    of its time, 34 against 234 ms a photo)."""
     from actgrid.assemble import tile_grid  # here: assemble imports this module
 
     n = len(tiles)
@@ -410,7 +411,7 @@ def _webp(tiles: np.ndarray) -> np.ndarray:
     padded = np.concatenate([tiles, np.zeros((rows * cols - n, *tiles.shape[1:]), np.uint8)])
     buffer = io.BytesIO()
     Image.fromarray(tile_grid(padded, rows, cols)).save(
-        buffer, format="WEBP", lossless=True, method=1
+        buffer, format="WEBP", lossless=True, method=0, quality=0
     )
     return np.frombuffer(buffer.getvalue(), np.uint8)
 

@@ -76,6 +76,17 @@ def test_coherence_rewards_matching_structure():
     assert metrics.coherence(coherent, targets, halves) > 0.3
 
 
+def test_spearman_is_scipys_with_ties():
+    from scipy.stats import spearmanr
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=500)
+    b = a + rng.normal(size=500)
+    a[::5], b[:100] = 1.0, 0.0  # ties in both
+    assert metrics.spearman(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-12)
+    assert np.isnan(metrics.spearman(np.ones(5), np.arange(5.0)))
+
+
 def test_photo_patches_are_centred_on_cells():
     image = np.zeros((40, 40, 3), np.uint8)
     image[10:20, 30:40] = 255  # cell (0, 1) of a 2×2 grid spans rows 0..20, cols 20..40

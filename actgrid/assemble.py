@@ -40,12 +40,16 @@ def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarra
     return np.concatenate([scaled, white, grid], axis=1)
 
 
-def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
+def assemble(
+    activations_path, shard_paths, image: str, out, render: dict, *, crop: int, coherence_side: int
+) -> dict:
     """Check every cell of photo ``image`` is there, write the pictures and quality figures.
 
     ``activations_path``, ``shard_paths``: its batch's activations and shards. ``out`` names
-    the outputs: ``grid``, ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``. Needs no
-    network: the shards hold the figures measured with it.
+    the outputs: ``grid``, ``side_by_side``, ``thumbnail``, ``metrics`` and ``cells``.
+    ``render``: the render parameters, recorded; ``crop``: pixels cut from each tile's border;
+    ``coherence_side``: the side tiles are averaged down to for coherence. Needs no network:
+    the shards hold the figures measured with it.
     """
     acts, photo, attrs = files.read_activations(activations_path, image)
     rows, cols, _ = acts.shape
@@ -53,10 +57,10 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     tiles = cells["tiles"]
     if len(tiles) != rows * cols:
         raise ValueError(f"shards hold {len(tiles)} cells, {activations_path} has {rows}×{cols}")
-    cropped = crop_tiles(tiles, p["crop"])
+    cropped = crop_tiles(tiles, crop)
     grid = to_uint8(tile_grid(cropped, rows, cols))
     targets = acts.reshape(rows * cols, -1)
-    size, side = tiles.shape[1], p["coherence_side"]
+    size, side = tiles.shape[1], coherence_side
     patches = metrics.photo_patches(photo, (rows, cols), size)
     report = {
         "image": attrs["image_path"],
@@ -64,7 +68,7 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
         "layer": attrs["layer"],
         "grid": [int(rows), int(cols)],
         "tile_size": int(size),
-        "render": p["render"],
+        "render": render,
         **{name: metrics.summary(cells[name]) for name in metrics.CELL_FIGURES},
         "coherence": metrics.coherence(cropped, targets, side=side),
         "coherence_across_shards": metrics.coherence(cropped, targets, cells["shard"], side),
@@ -81,16 +85,25 @@ def assemble(activations_path, shard_paths, image: str, out, p: dict) -> dict:
     return report
 
 
-def assemble_batch(activations_path, groups_path, shard_paths, out_dir, p: dict) -> dict:
-    """Every grid of a batch, each in its own folder of ``out_dir``: its pictures and figures
-    (``assemble``) and its viewer. ``p``: the batch's ``images``, the grids' ``names``
-    (dataset, model, layer, groups), ``render`` parameters and the assembly settings.
+def assemble_batch(
+    activations_path,
+    groups_path,
+    shard_paths,
+    out_dir,
+    images: list[str],
+    names: dict,
+    render: dict,
+    **settings,
+) -> dict:
+    """Every grid of a batch (its photos ``images``), each in its own folder of ``out_dir``:
+    its pictures and figures (``assemble``, which takes ``render`` and the ``settings``) and
+    its viewer. ``names``: where the grids come from (dataset, model, layer, groups).
 
     Returns each photo's figures."""
     from actgrid import viewer
 
     reports = {}
-    for image in p["images"]:
+    for image in images:
         folder = Path(out_dir) / image
         folder.mkdir(parents=True, exist_ok=True)
         out = SimpleNamespace(
@@ -100,11 +113,11 @@ def assemble_batch(activations_path, groups_path, shard_paths, out_dir, p: dict)
             metrics=folder / paths.METRICS,
             cells=folder / paths.CELLS,
         )
-        reports[image] = assemble(activations_path, shard_paths, image, out, p)
+        reports[image] = assemble(activations_path, shard_paths, image, out, render, **settings)
         inputs = {"activations": activations_path, "grid": out.grid, "cells": out.cells}
         inputs["metrics"] = out.metrics
         if groups_path:
             inputs.update(groups=groups_path, shard=shard_paths[0])
-        names = {**p["names"], "image": image, "render": p["render"]}
-        viewer.write_viewer(folder / paths.VIEWER, viewer.viewer_data(inputs, names))
+        data = viewer.viewer_data(inputs, {**names, "image": image}, render)
+        viewer.write_viewer(folder / paths.VIEWER, data)
     return reports

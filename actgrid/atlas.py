@@ -23,7 +23,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble as grid, extract, files, images, metrics
+from actgrid import assemble, extract, files, images, metrics
 
 log = logging.getLogger("actgrid")
 NAME = "atlas"  # the atlas's name in its render files (where a batch names its photos)
@@ -57,7 +57,10 @@ def _write(out, parts: list[dict], attrs: dict, per_photo: int | None, seed: int
     """A samples file of the photos' ``parts`` (``draw``), in name order."""
     parts = sorted(parts, key=lambda part: part["name"])
     origin = np.concatenate(
-        [np.column_stack([np.full(len(p["cells"]), i), p["cells"]]) for i, p in enumerate(parts)]
+        [
+            np.column_stack([np.full(len(part["cells"]), i), part["cells"]])
+            for i, part in enumerate(parts)
+        ]
     )
     attrs = {k: attrs[k] for k in ORIGIN_ATTRS if k in attrs}
     attrs.update(samples_per_photo=per_photo or 0, seed=seed)
@@ -67,18 +70,24 @@ def _write(out, parts: list[dict], attrs: dict, per_photo: int | None, seed: int
 
 
 def extract_sample(
-    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int
+    image_paths: dict[str, str],
+    out,
+    model,
+    layer: str,
+    resize: str,
+    per_photo: int | None,
+    seed: int,
+    max_pixels: int,
 ) -> None:
-    """An atlas-only batch: run the model on its photos (``extract.run_model``) and keep only
-    each photo's sample (``p``'s ``per_photo`` and ``seed`` besides what ``extract.extract``
-    takes), never its full activations."""
-    per_photo, seed = p["per_photo"], p["seed"]
-    model, done = extract.run_model(image_paths, model_cfg, p, max_pixels)
+    """An atlas-only batch: run the model on its photos (``extract.run_model``, which takes
+    the arguments before ``per_photo``) and keep only each photo's sample of ``per_photo``
+    positions (None: all) drawn with ``seed``, never its full activations."""
+    done = extract.run_model(image_paths, model, layer, resize, max_pixels)
     parts = [
-        draw(name, acts, {"image_path": path, "image_sha256": images.sha256(path)}, per_photo, seed)
+        draw(name, acts, {"image_path": path, "image_sha256": files.sha256(path)}, per_photo, seed)
         for name, path, _, acts in done
     ]
-    _write(out, parts, extract.origin_attrs(model, p), per_photo, seed)
+    _write(out, parts, extract.origin_attrs(model, layer, resize), per_photo, seed)
 
 
 def _parts(path, per_photo: int | None, seed: int):
@@ -222,13 +231,13 @@ def cut_patches(samples: dict, members: np.ndarray, size: int, max_pixels: int) 
     for photo in np.unique(origin[members[members >= 0], 0]):
         where = np.argwhere((members >= 0) & (origin[np.maximum(members, 0), 0] == photo))
         path = samples["images"][photo]
-        if images.sha256(path) != samples["image_sha256"][photo]:
+        if files.sha256(path) != samples["image_sha256"][photo]:
             raise ValueError(f"{path}: changed since the atlas sampled it; rerun the atlas")
         rgb = images.model_input(path, int(attrs["input_size"]), attrs["resize"], max_pixels)
         rows, cols = samples["grid_shape"][photo]
         cells = [origin[members[b, t], 1] * cols + origin[members[b, t], 2] for b, t in where]
         cut = metrics.photo_patches(rgb, (rows, cols), size, cells)
-        patches[where[:, 0], where[:, 1]] = grid.to_uint8(cut)
+        patches[where[:, 0], where[:, 1]] = assemble.to_uint8(cut)
     return patches
 
 
@@ -274,7 +283,7 @@ def place_tiles(tiles: np.ndarray, places: np.ndarray, n: int, scale=None) -> np
         if side != s:
             tile = (
                 np.asarray(
-                    Image.fromarray(grid.to_uint8(tile)).resize((side, side), Image.LANCZOS)
+                    Image.fromarray(assemble.to_uint8(tile)).resize((side, side), Image.LANCZOS)
                 ).astype(np.float32)
                 / 255.0
             )
@@ -283,13 +292,17 @@ def place_tiles(tiles: np.ndarray, places: np.ndarray, n: int, scale=None) -> np
     return canvas
 
 
-def assemble(bins_path, shard_paths, out, p: dict) -> dict:
+def assemble(
+    bins_path, shard_paths, out, names: dict, render: dict, *, crop: int, size_by_count: bool
+) -> dict:
     """Place each bin's tile in ``atlas.png`` (``out.atlas``) and its most typical photo patch
     in ``patches.png`` (``out.patches``, the same places), its thumbnail (``out.thumbnail``),
     and write ``atlas.json``
     (``out.metrics``): the atlas's figures and each filled bin's count, figures and patches.
 
-    ``p``: ``crop``, ``size_by_count`` and the names and render parameters to record.
+    ``names`` (dataset, model, layer, groups) and ``render`` (its parameters): recorded;
+    ``crop``: pixels cut from each tile's border; ``size_by_count``: tiles scaled by their
+    bins' counts.
     """
     b = files.read_bins(bins_path)
     cells = files.read_shards(shard_paths, NAME)
@@ -300,17 +313,17 @@ def assemble(bins_path, shard_paths, out, p: dict) -> dict:
         )
     n = int(b["attrs"]["grid_size"])
     counts = b["counts"][b["places"][:, 0], b["places"][:, 1]]
-    scale = np.sqrt(counts / counts.max()) if p["size_by_count"] else None
-    tiles = grid.crop_tiles(cells["tiles"], p["crop"])
-    picture = grid.to_uint8(place_tiles(tiles, b["places"], n, scale))
+    scale = np.sqrt(counts / counts.max()) if size_by_count else None
+    tiles = assemble.crop_tiles(cells["tiles"], crop)
+    picture = assemble.to_uint8(place_tiles(tiles, b["places"], n, scale))
     files.write_png(out.atlas, picture)
     files.write_thumbnail(out.thumbnail, picture)
-    typical = grid.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, p["crop"])
-    files.write_png(out.patches, grid.to_uint8(place_tiles(typical, b["places"], n, scale)))
+    typical = assemble.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, crop)
+    files.write_png(out.patches, assemble.to_uint8(place_tiles(typical, b["places"], n, scale)))
     photos = b["photos"]
     report = {
-        **{k: p[k] for k in ("dataset", "model", "layer", "groups")},
-        "render": p["render"],
+        **{k: names[k] for k in ("dataset", "model", "layer", "groups")},
+        "render": render,
         "grid": n,
         "tile_size": int(tiles.shape[1]),
         "min_count": int(b["attrs"]["min_count"]),

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from actgrid import files, images
+from actgrid import files, images, tags
 from actgrid.models import matching
 
 FORWARD_BATCH = 8  # photos a forward pass: ~2x the photos a second of one at a time (2 cores)
@@ -39,61 +39,66 @@ def _forward(features, items: list, batch: int):
         yield path, rgb, a
 
 
-def run_model(image_paths: dict[str, str], model_cfg: dict, p: dict, max_pixels: int):
-    """The model of ``p`` (the model tag's parts and the layer) and an iterator of (name, path,
-    image the model saw, activations [H, W, C]) for each photo (name -> path), in order. A photo
-    that cannot be read or used stops it with an error naming its file."""
-    input_size, resize, layer = p["input_size"], p["resize"], p["layer"]
-    model = matching(model_cfg, f"{p['model']}-{p['checksum']}", input_size)
+def tagged_model(model_cfg: dict, model_tag: str):
+    """The configured model that a results path's model tag names (checked: an error if the
+    config's model is another) at the tag's input size, and the tag's resize mode."""
+    t = tags.parse_model_tag(model_tag)
+    return matching(model_cfg, f"{t['model']}-{t['checksum']}", t["input_size"]), t["resize"]
+
+
+def run_model(image_paths: dict[str, str], model, layer: str, resize: str, max_pixels: int):
+    """An iterator of (name, path, image the model saw, activations [H, W, C] at ``layer``)
+    for each photo (name -> path), in order, at ``model.input_size`` (``resize``: how a photo
+    is fitted to it). A photo that cannot be read or used stops it with an error naming its
+    file."""
     features = model.features(layer)
 
     def load(path):
-        return path, images.model_input(path, input_size, resize, max_pixels)
+        return path, images.model_input(path, model.input_size, resize, max_pixels)
 
-    def photos():
-        batch = 1 if resize == "none" else FORWARD_BATCH
-        with ThreadPoolExecutor(1) as reader:
-            done = _forward_batches(features, reader.map(load, image_paths.values()), batch)
-            for name, (path, rgb, acts) in zip(image_paths, done):
-                if not np.all(np.isfinite(acts)):
-                    raise FloatingPointError(
-                        f"{path}: {model.identity} gave NaN/Inf at layer {layer}"
-                    )
-                yield name, path, rgb, acts
-
-    return model, photos()
+    batch = 1 if resize == "none" else FORWARD_BATCH
+    with ThreadPoolExecutor(1) as reader:
+        done = _forward_batches(features, reader.map(load, image_paths.values()), batch)
+        for name, (path, rgb, acts) in zip(image_paths, done):
+            if not np.all(np.isfinite(acts)):
+                raise FloatingPointError(f"{path}: {model.identity} gave NaN/Inf at layer {layer}")
+            yield name, path, rgb, acts
 
 
-def origin_attrs(model, p: dict) -> dict:
-    """What activations of ``model`` at ``p``'s layer share: model, layer, input size, ..."""
+def origin_attrs(model, layer: str, resize: str) -> dict:
+    """What activations of ``model`` at ``layer`` share: model, layer, input size, ..."""
     return dict(
         model=model.name,
         model_type=model.cfg["type"],
         model_id=model.identity,
         model_weights_sha256=model.weights_sha256,
-        layer=p["layer"],
-        input_size=p["input_size"],
-        resize=p["resize"],
+        layer=layer,
+        input_size=model.input_size,
+        resize=resize,
         value_range=np.asarray(model.value_range, np.float32),
     )
 
 
 def extract(
-    image_paths: dict[str, str], out, model_cfg: dict, p: dict, max_pixels: int = images.MAX_PIXELS
+    image_paths: dict[str, str],
+    out,
+    model,
+    layer: str,
+    resize: str = "stretch",
+    max_pixels: int = images.MAX_PIXELS,
 ) -> None:
-    """Run the model on each photo (name -> path) up to ``p["layer"]`` (see ``run_model``);
-    write each one's activations [H, W, C] and the input it saw."""
-    model, done = run_model(image_paths, model_cfg, p, max_pixels)
+    """Run ``model`` on each photo (name -> path) up to ``layer`` (see ``run_model``); write
+    each one's activations [H, W, C] and the input it saw."""
     photos = {}
-    for name, path, rgb, acts in done:
+    for name, path, rgb, acts in run_model(image_paths, model, layer, resize, max_pixels):
         own = dict(
             image_path=str(path),
-            image_sha256=images.sha256(path),
+            image_sha256=files.sha256(path),
             activation_min=float(acts.min()),
             activation_max=float(acts.max()),
         )
         photos[name] = (acts, rgb, own)
-    files.write_activations(out, photos, origin_attrs(model, p))
+    files.write_activations(out, photos, origin_attrs(model, layer, resize))
 
 
 def features_for(attrs: dict, model_cfg: dict):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import json
 import os
@@ -35,6 +36,7 @@ from PIL import Image
 
 from actgrid import __version__
 from actgrid.metrics import CELL_FIGURES, photo_patches
+from actgrid.optvis.state import FIELDS, AdamState
 
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
@@ -42,7 +44,6 @@ FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
 #: each kind's format where it is not FORMAT_VERSION (shard 3: tiles as a WebP, group images;
 #: samples 3: each photo's file, checksum and grid instead of its batch's activations file)
 FORMATS = {SHARD: 3, SAMPLES: 3}
-ADAM_STATE = ("param", "m", "v", "t")
 
 
 class H5Error(ValueError):
@@ -80,6 +81,20 @@ def no_space(e: BaseException) -> bool:
 def nbytes(*arrays) -> int:
     """What arrays take uncompressed, plus room for a file's own structure: a file's size."""
     return sum(np.asarray(a).nbytes for a in arrays) + (64 << 10)
+
+
+def sha256(path) -> str:
+    """Checksum of a file, or of a directory tree (relative names and contents, in order)."""
+    digest = hashlib.sha256()
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with open(file, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager
@@ -375,13 +390,15 @@ def check_same_layer(first: tuple[str, dict], path, attrs: dict) -> None:
 
 # --- render files ----------------------------------------------------------------------------
 def write_shared(out, state: dict, trace: np.ndarray, attrs: dict) -> None:
-    """Phase one's state: ``state[photo][unique|groups][param|m|v|t]`` arrays."""
-    every = [a for parts in state.values() for part in parts.values() for a in part.values()]
+    """Phase one's state: ``state[photo][unique|groups]``, each an ``AdamState``."""
+    every = [
+        getattr(part, k) for parts in state.values() for part in parts.values() for k in FIELDS
+    ]
     with write_h5(out, SHARED, nbytes(trace, *every)) as f:
         for photo, parts in state.items():
-            for part, arrays in parts.items():
-                for key, array in arrays.items():
-                    f.create_dataset(f"images/{photo}/{part}/{key}", data=array)
+            for part, adam_state in parts.items():
+                for key in FIELDS:
+                    f.create_dataset(f"images/{photo}/{part}/{key}", data=getattr(adam_state, key))
         f.create_dataset("trace", data=trace)
         f.attrs.update(attrs, images=list(state))
 
@@ -391,7 +408,7 @@ def read_shared(path, photos: list[str]) -> dict:
     with open_h5(path, SHARED) as f:
         return {
             photo: {
-                part: {key: read(f, f"images/{photo}/{part}/{key}") for key in ADAM_STATE}
+                part: AdamState(*(read(f, f"images/{photo}/{part}/{key}") for key in FIELDS))
                 for part in ("unique", "groups")
             }
             for photo in photos

@@ -13,7 +13,8 @@ import dataclasses
 import re
 from dataclasses import dataclass
 
-METHODS = ("shared", "naive", "naive_sampled")
+from actgrid.methods import Method, method
+
 ADAM = ("dense", "per_cell")
 TRANSFORMS = ("standard", "none")
 _NUMBER = r"[0-9][0-9.e+-]*"
@@ -37,8 +38,9 @@ def number(x: float) -> str:
 class RenderParams:
     """How one grid is rendered; the fields are config.yaml's ``render:`` keys.
 
-    ``batch_size`` is None for ``naive`` (every cell every step) and ``shared_fraction`` is
-    None for the methods without groups: what does not apply is not part of the name.
+    ``batch_size`` is None for a method that does not sample cells (every cell every step)
+    and ``shared_fraction`` None for one without a shared phase: what does not apply is not
+    part of the name.
     """
 
     method: str
@@ -53,11 +55,10 @@ class RenderParams:
     seed: int
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"render method {self.method!r} is not one of {', '.join(METHODS)}")
-        if (self.batch_size is None) != (self.method == "naive"):
+        m = method(self.method)
+        if (self.batch_size is None) == m.samples_cells:
             raise ValueError(f"render method {self.method!r}: batch_size {self.batch_size}")
-        if (self.shared_fraction is None) != (self.method != "shared"):
+        if (self.shared_fraction is None) == m.has_shared_phase:
             raise ValueError(
                 f"render method {self.method!r}: shared_fraction {self.shared_fraction}"
             )
@@ -65,15 +66,16 @@ class RenderParams:
             raise ValueError(f"render: adam {self.adam!r}, transforms {self.transforms!r}")
 
     @classmethod
-    def from_config(cls, render: dict, method: str) -> RenderParams:
-        """The parameters of ``method``'s grids from a (validated) ``render:`` config entry."""
+    def from_config(cls, render: dict, name: str) -> RenderParams:
+        """The parameters of method ``name``'s grids from a (validated) ``render:`` config entry."""
+        m = method(name)
         return cls(
-            method=method,
+            method=name,
             tile_size=int(render["tile_size"]),
             steps=int(render["steps"]),
-            batch_size=None if method == "naive" else int(render["batch_size"]),
+            batch_size=int(render["batch_size"]) if m.samples_cells else None,
             learning_rate=float(render["learning_rate"]),
-            shared_fraction=float(render["shared_fraction"]) if method == "shared" else None,
+            shared_fraction=float(render["shared_fraction"]) if m.has_shared_phase else None,
             cossim_pow=float(render["cossim_pow"]),
             adam=render["adam"],
             transforms=render["transforms"],
@@ -92,7 +94,7 @@ class RenderParams:
         )
 
     @classmethod
-    def from_tag(cls, tag: str, method: str) -> RenderParams:
+    def from_tag(cls, tag: str, name: str) -> RenderParams:
         """The parameters a render directory's name encodes; the method comes from its groups
         directory. Only the exact name ``tag`` would give is accepted."""
         m = _TAG_RE.match(tag)
@@ -100,7 +102,7 @@ class RenderParams:
             raise ValueError(f"{tag!r} is not a valid render directory name")
         try:
             p = cls(
-                method=method,
+                method=name,
                 tile_size=int(m["tile_size"]),
                 steps=int(m["steps"]),
                 batch_size=None if m["batch_size"] is None else int(m["batch_size"]),
@@ -114,10 +116,15 @@ class RenderParams:
                 seed=int(m["seed"]),
             )
         except ValueError:
-            raise ValueError(f"render directory {tag!r} does not fit method {method!r}") from None
+            raise ValueError(f"render directory {tag!r} does not fit method {name!r}") from None
         if p.tag != tag:
             raise ValueError(f"render directory {tag!r} is not written as actgrid writes {p.tag!r}")
         return p
+
+    @property
+    def method_spec(self) -> Method:
+        """What the method means (``actgrid.methods``): groups, sampling, a shared phase."""
+        return method(self.method)
 
     def as_dict(self) -> dict:
         """Plain fields, for a job's params, metrics.json and the viewer."""

@@ -31,12 +31,14 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from actgrid import extract, files, metrics
 from actgrid.assemble import to_uint8
 from actgrid.optvis.param import spectra_to_rgb
+from actgrid.optvis.state import AdamState
 from actgrid.params import RenderParams
 
 log = logging.getLogger("actgrid")
@@ -88,31 +90,58 @@ def _load_batch(photos: list[Photo], model_cfg: dict):
     return list(targets), list(references), extract.features_for(first[1], model_cfg)
 
 
-def _adam(p: RenderParams, *state):
-    """Adam for rows of images with this grid's learning rate and kind (dense or per cell)."""
+def grid_optimizer(
+    p: RenderParams,
+    features,
+    targets: np.ndarray,
+    unique: AdamState,
+    seed: int,
+    *,
+    batch=None,
+    cells_per_image=None,
+    groups: AdamState | None = None,
+    group_weights=None,
+    train_groups: bool = False,
+    chunks: int = 1,
+):
+    """The optimizer of a grid's tiles as the workflow runs it (the render jobs, benchmarks and
+    tests all build it here): the parameterization (``param.grid_tiles``), objective (Lucid's
+    ``direction`` at ``p.cossim_pow``), transforms and Adam (``p.learning_rate``, dense or per
+    cell) that ``p`` sets, from ``unique`` (the cells' spectra and Adam state) and for a shared
+    grid the ``groups``' with ``group_weights`` [cells, groups] (stepping with
+    ``train_groups``). ``targets`` [cells, C] split into photos by ``cells_per_image``
+    (default: one photo); ``batch``: cells a step of each photo (a number or one per photo;
+    default ``p.batch_size``, or every cell for a method that does not sample); ``seed``: the
+    steps' random draws; ``chunks``: as ``TileOptimizer``'s."""
+    from actgrid.optvis import objectives, param, transform
     from actgrid.optvis.adam import RowAdam
-
-    return RowAdam(*state, lr=p.learning_rate, dense=p.adam == "dense")
-
-
-def _tile_optimizer(p: RenderParams, features, targets, unique, batch_size, seed, **kwargs):
-    """The optimizer of a grid's tiles: Lucid's objective, parameterization and transforms as
-    ``p`` sets them."""
-    from functools import partial
-
-    from actgrid.optvis import objectives, transform
     from actgrid.optvis.optimizer import TileOptimizer
+    from actgrid.optvis.sampling import CellSampler
+
+    counts = [len(targets)] if cells_per_image is None else [int(c) for c in cells_per_image]
+    if batch is None:
+        batch = counts if p.batch_size is None else p.batch_size
+    batches = [batch] * len(counts) if np.isscalar(batch) else list(batch)
+    group_start = None if groups is None else groups.param
+    (unique_var, groups_var), image_f = param.grid_tiles(
+        unique.param, p.tile_size, group_start, group_weights
+    )
+
+    def adam(variable, state):
+        return RowAdam(variable, state, lr=p.learning_rate, dense=p.adam == "dense")
 
     return TileOptimizer(
         features,
         targets,
-        unique,
+        image_f,
+        adam(unique_var, unique),
+        CellSampler(counts, batches, seed),
         p.tile_size,
-        batch_size,
-        seed,
         objective=partial(objectives.direction, cossim_pow=p.cossim_pow),
         transforms=transform.TRANSFORMS[p.transforms],
-        **kwargs,
+        groups=None if groups is None else adam(groups_var, groups),
+        train_groups=train_groups,
+        chunks=chunks,
     )
 
 
@@ -126,23 +155,26 @@ def _block_diagonal(blocks: list[np.ndarray]) -> np.ndarray:
     return out
 
 
-def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarray:
+STEPS_PER_CALL = 16  # steps a compiled call runs: progress lines this often
+
+
+def optimize(opt, steps: int, label: str) -> np.ndarray:
     """Run ``steps`` steps, a compiled call at a time, logging progress; returns the trace.
 
     The first call runs one step: it traces and warms the computation up, so the calls after it
-    (up to each multiple of ``steps_per_call``) time the loop at its steady rate, which the
+    (up to each multiple of ``STEPS_PER_CALL``) time the loop at its steady rate, which the
     last line logs. How calls split the steps changes no bit. A NaN or Inf objective stops the
     job with an error before anything is written.
     """
     import tensorflow as tf
 
     log.info(
-        f"{label}: {len(opt.parts)} photo(s), {opt.n} cells, batch {opt.batch_size} "
+        f"{label}: {len(opt.parts)} photo(s), {opt.n} cells, batch {opt.cells_per_step} "
         f"computed in {len(opt.chunk_bounds)} chunk(s)"
     )
     trace, done, first, start = [], 0, 0.0, time.time()
     while done < steps:
-        n = min(1 if done == 0 else steps_per_call - done % steps_per_call, steps - done)
+        n = min(1 if done == 0 else STEPS_PER_CALL - done % STEPS_PER_CALL, steps - done)
         part = opt.run(tf.constant(n)).numpy()
         if not np.all(np.isfinite(part)):
             raise FloatingPointError(f"{label}: objective became NaN/Inf near step {done + n}")
@@ -151,8 +183,8 @@ def optimize(opt, steps: int, label: str, steps_per_call: int = 16) -> np.ndarra
         if done == 1:
             first, start = time.time() - start, time.time()
             continue
-        rate = (done - 1) * opt.batch_size / (time.time() - start)
-        left = (steps - done) * opt.batch_size / rate
+        rate = (done - 1) * opt.cells_per_step / (time.time() - start)
+        left = (steps - done) * opt.cells_per_step / rate
         log.info(
             f"{label} step {done}/{steps} objective {part[-1]:.4g} "
             f"{rate:.0f} cell-steps/s, {left:.0f} s left"
@@ -188,41 +220,27 @@ def _device_attrs() -> dict:
 def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunks: int):
     """Phase one: every photo's group images and unique images, jointly.
 
-    Returns each photo's state, ``state[photo][unique|groups][param|m|v|t]``, and the trace.
+    Returns each photo's state, ``state[photo]["unique"|"groups"]`` (``AdamState``s), and
+    the trace.
     """
     weights = [files.read_groups(photo.groups, photo.name)[0] for photo in photos]
     size, seed = p.tile_size, p.seed
-    unique = _adam(p, np.concatenate([_initial(len(t), size, seed, 0) for t in targets]))
-    groups = _adam(p, np.concatenate([_initial(w.shape[1], size, seed, 1) for w in weights]))
-    opt = _tile_optimizer(
+    cells, groups = [len(t) for t in targets], [w.shape[1] for w in weights]
+    opt = grid_optimizer(
         p,
         features,
         np.concatenate(targets),
-        unique,
-        p.batch_size,
+        AdamState.start(np.concatenate([_initial(n, size, seed, 0) for n in cells])),
         _seed(seed, 0),
+        cells_per_image=cells,
+        groups=AdamState.start(np.concatenate([_initial(k, size, seed, 1) for k in groups])),
         group_weights=_block_diagonal(weights),
-        groups=groups,
         train_groups=True,
         chunks=chunks,
-        cells_per_image=[len(t) for t in targets],
     )
     trace = optimize(opt, p.phase_steps[0], "shared")
-    ends = {
-        "unique": np.cumsum([len(t) for t in targets])[:-1],
-        "groups": np.cumsum([w.shape[1] for w in weights])[:-1],
-    }
-    split = {
-        part: {k: np.split(v, ends[part]) for k, v in adam.state().items()}
-        for part, adam in (("unique", unique), ("groups", groups))
-    }
-    state = {
-        photo.name: {
-            part: {k: parts[i] for k, parts in arrays.items()} for part, arrays in split.items()
-        }
-        for i, photo in enumerate(photos)
-    }
-    return state, trace
+    parts = zip(photos, opt.unique.state().split(cells), opt.groups.state().split(groups))
+    return {photo.name: {"unique": u, "groups": g} for photo, u, g in parts}, trace
 
 
 def in_memory(compute, chunks: int, retries: int):
@@ -266,84 +284,93 @@ def run_shard(
     chunks: int = 1,
     retries: int = 0,
 ):
-    """One shard: continue (shared) or render from scratch (naive) its part of every photo.
+    """One shard: continue (shared) or render from scratch (naive) its part of every photo:
+    phase one's state (``_phase_one``), the shard's optimizer (``_shard_optimizer``) and its
+    steps, then its tiles and their figures (``_shard_results``) into ``out``.
 
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
     ``chunks`` and ``retries``: as ``in_memory``.
     """
     all_targets, references, features = _load_batch(photos, model_cfg)
-    size, seed = p.tile_size, p.seed
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
-    groups = _group_count(photos) if p.method == "shared" else 0
+    groups = _group_count(photos) if p.method_spec.has_groups else 0
     files.check_space(out, space_needed(p, sum(map(len, cells)), groups, shared_state=False))
-    targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
-    label = f"shard {shard + 1}/{n_shards}"
+    label, seed = f"shard {shard + 1}/{n_shards}", _seed(p.seed, n_shards, shard + 1)
 
     def render(chunks: int):
         """The shard's optimizer after its steps, its trace and phase one's state."""
-        state, shared = {}, {}
-        if p.method == "shared":
-            if shared_path is None:
-                state, _ = _shared_phase(photos, all_targets, features, p, chunks)
-            else:
-                state = files.read_shared(shared_path, [photo.name for photo in photos])
-            weights = [
-                files.read_groups(photo.groups, photo.name)[0][c] for photo, c in zip(photos, cells)
-            ]
-            group_params = [state[photo.name]["groups"]["param"] for photo in photos]
-            shared = dict(
-                group_weights=_block_diagonal(weights),
-                groups=_adam(p, np.concatenate(group_params)),
-            )
-            unique = _adam(
-                p,
-                *(
-                    np.concatenate(
-                        [state[photo.name]["unique"][k][c] for photo, c in zip(photos, cells)]
-                    )
-                    for k in files.ADAM_STATE
-                ),
-            )
-        else:
-            unique = _adam(
-                p,
-                np.concatenate(
-                    [_initial(len(t), size, seed, 0)[c] for t, c in zip(all_targets, cells)]
-                ),
-            )
-        if p.method == "naive":  # every cell, every step
-            batches = [len(c) for c in cells]
-        else:
-            batches = [
-                max(1, int(round(p.batch_size * len(c) / len(t))))
-                for t, c in zip(all_targets, cells)
-            ]
-        opt = _tile_optimizer(
-            p,
-            features,
-            targets,
-            unique,
-            batches,
-            _seed(seed, n_shards, shard + 1),
-            train_groups=False,
-            chunks=chunks,
-            cells_per_image=[len(c) for c in cells],
-            **shared,
-        )
+        state = _phase_one(photos, shared_path, all_targets, features, p, chunks)
+        opt = _shard_optimizer(photos, all_targets, cells, state, features, p, seed, chunks)
         return opt, optimize(opt, p.phase_steps[1], label), state
-
-    import tensorflow as tf
 
     (opt, trace, state), chunks = in_memory(render, chunks, retries)
     tiles = opt.all_images()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
+    results = _shard_results(opt, tiles, photos, all_targets, references, cells, state, p)
+    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
+    files.write_shard(out, results, trace, attrs)
+
+
+def _phase_one(photos, shared_path, all_targets, features, p: RenderParams, chunks: int):
+    """Each photo's state after phase one (``_shared_phase``): read from the shared job's
+    ``shared_path``, or run here when there is none; {} for a method without the phase."""
+    if not p.method_spec.has_shared_phase:
+        return {}
+    if shared_path is None:
+        return _shared_phase(photos, all_targets, features, p, chunks)[0]
+    return files.read_shared(shared_path, [photo.name for photo in photos])
+
+
+def _shard_optimizer(photos, all_targets, cells, state, features, p: RenderParams, seed, chunks):
+    """The optimizer of the shard's ``cells`` of every photo: for the shared method from phase
+    one's ``state`` on the frozen group images, else from each cell's initial spectrum; each
+    photo samples its share of ``p.batch_size`` (shard cells / cells)."""
+    targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
+    shared = {}
+    if p.method_spec.has_shared_phase:
+        weights = [files.read_groups(ph.groups, ph.name)[0][c] for ph, c in zip(photos, cells)]
+        group_params = np.concatenate([state[photo.name]["groups"].param for photo in photos])
+        shared = dict(groups=AdamState.start(group_params), group_weights=_block_diagonal(weights))
+        unique = AdamState.concatenate(
+            [state[photo.name]["unique"].rows(c) for photo, c in zip(photos, cells)]
+        )
+    else:
+        size = p.tile_size
+        unique = AdamState.start(
+            np.concatenate(
+                [_initial(len(t), size, p.seed, 0)[c] for t, c in zip(all_targets, cells)]
+            )
+        )
+    batch = None  # every cell, every step
+    if p.method_spec.samples_cells:
+        batch = [max(1, round(p.batch_size * len(c) / len(t))) for t, c in zip(all_targets, cells)]
+    counts = [len(c) for c in cells]
+    return grid_optimizer(
+        p,
+        features,
+        targets,
+        unique,
+        seed,
+        batch=batch,
+        cells_per_image=counts,
+        chunks=chunks,
+        **shared,
+    )
+
+
+def _shard_results(opt, tiles, photos, all_targets, references, cells, state, p: RenderParams):
+    """Each photo's part of the shard file: its cells' ``tiles`` (8-bit, as the grid shows them),
+    their objective, the figures of the tiles and of the photo's own patches against the
+    targets, and for a method with groups its group images as phase one left them."""
+    import tensorflow as tf
+
     tiles = to_uint8(tiles)  # kept as the grid shows them: a quarter of the bytes
     objective, tile_means = opt.final_figures(tiles / np.float32(255))  # the tiles as kept
-    compiled = tf.function(features, reduce_retracing=True)
+    compiled = tf.function(opt.features, reduce_retracing=True)
     patch_means = np.concatenate(  # a photo at a time: its bits do not depend on its batch
-        [metrics.layer_means(compiled, r(size)[c]) for r, c in zip(references, cells)]
+        [metrics.layer_means(compiled, r(p.tile_size)[c]) for r, c in zip(references, cells)]
     )
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, tile_means, patch_means)))
@@ -353,10 +380,8 @@ def run_shard(
         for suffix, m in zip(("", "_photo"), means):
             for name, values in metrics.target_figures(m, t, c).items():
                 arrays[name + suffix] = values
-        if p.method == "shared":  # frozen: as phase one left them
-            arrays["group_images"] = to_uint8(
-                spectra_to_rgb(state[photo.name]["groups"]["param"], size)
-            )
+        if p.method_spec.has_groups:  # frozen: as phase one left them
+            groups = state[photo.name]["groups"].param
+            arrays["group_images"] = to_uint8(spectra_to_rgb(groups, p.tile_size))
         results[photo.name] = arrays
-    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
-    files.write_shard(out, results, trace, attrs)
+    return results

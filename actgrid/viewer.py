@@ -51,23 +51,23 @@ def group_images(shard_path, image: str) -> list[str]:
     return [png_uri(image) for image in files.read_group_images(shard_path, image)]
 
 
-def viewer_data(inputs, p: dict) -> dict:
+def viewer_data(inputs, names: dict, render: dict) -> dict:
     """Everything a viewer page shows, from one grid's files.
 
     ``inputs``: its batch's ``activations``, its ``grid``, ``cells``, ``metrics``, and for the
-    shared method its batch's ``groups`` and a ``shard`` (for the group images). ``p``: the
-    grid's names and render parameters.
+    shared method its batch's ``groups`` and a ``shard`` (for the group images). ``names``:
+    the grid's dataset, image, model, layer and groups; ``render``: its render parameters.
     """
-    acts, photo, _ = files.read_activations(inputs["activations"], p["image"])
+    acts, photo, _ = files.read_activations(inputs["activations"], names["image"])
     rows, cols, _ = acts.shape
     flat = acts.reshape(rows * cols, -1)
     cells = files.read_cells(inputs["cells"])
     if len(cells["cell"]) != rows * cols:
         raise ValueError(f"{inputs['cells']}: {len(cells['cell'])} cells, expected {rows}×{cols}")
     data = {
-        "title": f"{p['image']} · {p['layer']} · {tags.method_name(p['groups'])}",
-        "names": {k: p[k] for k in ("dataset", "image", "model", "layer", "groups")},
-        "render": p["render"],
+        "title": f"{names['image']} · {names['layer']} · {tags.method_name(names['groups'])}",
+        "names": {k: names[k] for k in ("dataset", "image", "model", "layer", "groups")},
+        "render": render,
         "grid": [int(rows), int(cols)],
         "channels": int(flat.shape[1]),
         "photo": png_uri(photo, "jpeg"),
@@ -82,11 +82,11 @@ def viewer_data(inputs, p: dict) -> dict:
         "groups": None,
     }
     if "groups" in inputs:
-        weights, components = files.read_groups(inputs["groups"], p["image"])
+        weights, components = files.read_groups(inputs["groups"], names["image"])
         data["groups"] = {
             "weights": np.round(weights, 4).tolist(),
             "top": top_channels(components),
-            "images": group_images(inputs["shard"], p["image"]),
+            "images": group_images(inputs["shard"], names["image"]),
         }
     return data
 

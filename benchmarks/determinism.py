@@ -45,19 +45,12 @@ SETTINGS = {
 def prepare(folder: Path) -> None:
     """Each photo's activations and NMF groups, as the workflow's first two stages write them."""
     from actgrid import extract, factorize
+    from actgrid.models import from_config
 
     for name in PHOTOS:
         acts = folder / f"{name}.activations.h5"
-        params = {"input_size": 224, "resize": "stretch", "layer": "block10_dw_relu"}
-        from actgrid.models import from_config
-
-        model, checksum = from_config(MODEL).identity.rsplit("-", 1)
-        extract.extract(
-            {name: REPO / f"data/default/{name}.png"},
-            acts,
-            MODEL,
-            {**params, "model": model, "checksum": checksum},
-        )
+        model = from_config(MODEL, input_size=224)
+        extract.extract({name: REPO / f"data/default/{name}.png"}, acts, model, "block10_dw_relu")
         factorize.run(acts, [name], folder / f"{name}.groups.h5", 6, "error", seed=0)
 
 
@@ -93,8 +86,8 @@ def trial(folder: Path, steps: int, intra: int) -> dict:
     digest = hashlib.sha256(trace.tobytes())
     for name in PHOTOS:
         for part in ("unique", "groups"):
-            digest.update(state[name][part]["param"].tobytes())
-    params = np.concatenate([state[name]["unique"]["param"] for name in PHOTOS])
+            digest.update(state[name][part].param.tobytes())
+    params = np.concatenate([state[name]["unique"].param for name in PHOTOS])
     np.save(folder / f"{digest.hexdigest()[:12]}.npy", params)
     return {"sha": digest.hexdigest()[:12], "seconds": seconds}
 

@@ -46,13 +46,11 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="actgrid-extraction-"))
     paths = derive_photos(work / "photos", args.photos)
     model = from_config(model_cfg, input_size=size)
-    name, checksum = model.identity.rsplit("-", 1)
-    p = dict(model=name, checksum=checksum, input_size=size, resize=resize, layer=layer)
     photos = {path.stem: str(path) for path in paths}
 
     def stage(n: int):
         return lambda: extract.extract(
-            dict(list(photos.items())[:n]), work / "activations.h5", model_cfg, p
+            dict(list(photos.items())[:n]), work / "activations.h5", model, layer, resize
         )
 
     inputs = np.stack([images.model_input(path, size, resize) for path in paths]).astype(

@@ -52,7 +52,7 @@ def main() -> int:
         photos = max(1, -(-batch // len(cells)))  # several photos' cells for large batches
         many = np.concatenate([cells] * photos)
         opt = optimizer(features, many, "shared", batch=batch)
-        return cell_steps_per_second(opt.run, opt.batch_size, repeats=3)
+        return cell_steps_per_second(opt.run, opt.cells_per_step, repeats=3)
 
     for batch in (64, 196):
         print(f"batch {batch:5d}: {measure(batch):8.0f} cell-steps/s, peak {peak_mib():.0f} MiB")

@@ -55,19 +55,17 @@ def params(render_cfg: dict, method: str, **changes):
 
 def prepare(workdir: Path, names: list[str], config: dict):
     """Each photo's activations and NMF groups, as the workflow's first two stages make them."""
-    from actgrid import extract, factorize, render, tags
+    from actgrid import extract, factorize, render
     from actgrid.models import from_config
 
     model_cfg = {"type": "embedded", **config["model"]}
     model = from_config(model_cfg)
-    size, resize = config["model"]["input_size"], config["model"]["resize"]
-    p = {**tags.parse_model_tag(tags.model_tag(model.identity, size, resize))}
-    p["layer"] = config["layers"][0]
+    resize, layer = config["model"]["resize"], config["layers"][0]
     photos = []
     for name in names:
         acts, groups = workdir / f"{name}.activations.h5", workdir / f"{name}.groups.h5"
         if not acts.exists():
-            extract.extract({name: REPO / f"data/default/{name}.png"}, acts, model_cfg, p)
+            extract.extract({name: REPO / f"data/default/{name}.png"}, acts, model, layer, resize)
         if not groups.exists():
             nmf = config["nmf"]
             factorize.run(acts, [name], groups, nmf["groups"], nmf["negative"], 0)
@@ -99,7 +97,9 @@ def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
             [shard],
             photo.name,
             out,
-            {"crop": 2, "coherence_side": 8, "render": p.as_dict()},
+            p.as_dict(),
+            crop=2,
+            coherence_side=8,
         )
         per_photo[photo.name] = {
             name: viewer.figure(report, keys, None) for name, (keys, _) in FIGURES.items()

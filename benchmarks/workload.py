@@ -28,24 +28,30 @@ def targets(input_size: int = 224, image: str = "chelsea") -> tuple[np.ndarray, 
 
 
 def optimizer(features, cells: np.ndarray, method: str, batch=BATCH, seed: int = 0, **options):
-    """A TileOptimizer for ``method`` (shared: NMF groups trained jointly; naive: alone)."""
-    from actgrid.factorize import factorize
-    from actgrid.optvis.adam import RowAdam
-    from actgrid.optvis.param import init_spectra
-    from actgrid.optvis.objectives import direction
-    from actgrid.optvis.optimizer import TileOptimizer
+    """The workflow's optimizer (``render.grid_optimizer``) at config.yaml's render settings,
+    for ``method`` (shared: NMF groups trained jointly, as in phase one; naive: alone, ``batch``
+    cells a step); ``options``: ``adam``, ``transforms``, ... instead of config.yaml's."""
+    import yaml
 
+    from actgrid import render
+    from actgrid.factorize import factorize
+    from actgrid.methods import method as method_named
+    from actgrid.optvis.param import init_spectra
+    from actgrid.optvis.state import AdamState
+    from actgrid.params import RenderParams
+
+    grouped = method_named(method).has_groups
+    settings = yaml.safe_load((REPO / "config.yaml").read_text())["render"]
+    settings.update(tile_size=TILE, batch_size=batch, **options)
+    p = RenderParams.from_config(settings, "shared" if grouped else "naive_sampled")
     rng = np.random.default_rng(seed)
-    unique = RowAdam(init_spectra(rng, len(cells), TILE), lr=0.05)
+    unique = AdamState.start(init_spectra(rng, len(cells), TILE))
     shared = {}
-    if method == "shared":
+    if grouped:
         weights = factorize(cells, GROUPS)[0]
-        groups = RowAdam(init_spectra(rng, GROUPS, TILE), lr=0.05)
+        groups = AdamState.start(init_spectra(rng, GROUPS, TILE))
         shared = dict(group_weights=weights, groups=groups, train_groups=True)
-    objective = functools.partial(direction, cossim_pow=1.0)
-    return TileOptimizer(
-        features, cells, unique, TILE, batch, seed, objective=objective, **shared, **options
-    )
+    return render.grid_optimizer(p, features, cells, unique, seed, **shared)
 
 
 def cell_steps_per_second(run, batch: int, steps: int = 16, repeats: int = 5) -> float:

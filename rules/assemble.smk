@@ -19,6 +19,10 @@ rule assemble:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=assemble_params,
+        images=batch_images,
+        names=grid_names,
+        render=render_params,
+        crop=config["assemble"]["crop"],
+        coherence_side=config["assemble"]["coherence_side"],
     script:
         "../scripts/assemble.py"

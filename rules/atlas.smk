@@ -15,8 +15,16 @@ rule atlas_extract:
     conda:
         "../envs/actgrid.yaml"
     threads: 1
+    resources:
+        gpu_memory_mb=GPU_MEMORY_MB,
+        max_image_pixels=config["max_image_pixels"],
+        model_source=MODEL_SOURCE,
     params:
-        cfg=lambda w: {**extract_params(w), **atlas_sample_params(w)},
+        model="{model}",
+        layer="{layer}",
+        images=batch_images,
+        per_photo=ATLAS_PER_PHOTO,
+        seed=ATLAS["seed"],
     script:
         "../scripts/extract.py"
 
@@ -35,7 +43,8 @@ rule atlas_sample:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=atlas_sample_params,
+        per_photo=ATLAS_PER_PHOTO,
+        seed=ATLAS["seed"],
     script:
         "../scripts/atlas_sample.py"
 
@@ -55,7 +64,11 @@ rule atlas_layout:
     # seeded UMAP runs on one thread; unseeded, on all the cores Snakemake grants
     threads: 1 if ATLAS["reproducible_layout"] else workflow.cores or 1
     params:
-        cfg={k: ATLAS[k] for k in ("neighbors", "min_dist", "seed", "reproducible_layout", "pca")},
+        neighbors=ATLAS["neighbors"],
+        min_dist=ATLAS["min_dist"],
+        pca=ATLAS["pca"],
+        seed=ATLAS["seed"],
+        reproducible=ATLAS["reproducible_layout"],
     script:
         "../scripts/atlas_layout.py"
 
@@ -74,11 +87,13 @@ rule atlas_bins:
     conda:
         "../envs/actgrid.yaml"
     threads: 1
+    resources:
+        max_image_pixels=config["max_image_pixels"],
     params:
-        cfg={
-            **{k: ATLAS[k] for k in ("grid_size", "min_count", "top_patches")},
-            "patch_size": RENDER["tile_size"],
-        },
+        grid_size=ATLAS["grid_size"],
+        min_count=ATLAS["min_count"],
+        top_patches=ATLAS["top_patches"],
+        patch_size=RENDER["tile_size"],
     script:
         "../scripts/atlas_bins.py"
 
@@ -93,7 +108,10 @@ use rule factorize as atlas_factorize with:
     benchmark:
         paths.benchmark_file(ATLAS_GROUPS_DIR, "factorize")
     params:
-        cfg=lambda w: {**tags.parse_groups_tag(w.groups), "photos": [atlas.NAME]},
+        photos=[atlas.NAME],
+        k=nmf_setting("k"),
+        negative=nmf_setting("negative"),
+        seed=NMF_SEED,
 
 
 use rule render_shared as atlas_render_shared with:
@@ -106,7 +124,8 @@ use rule render_shared as atlas_render_shared with:
     benchmark:
         paths.benchmark_file(ATLAS_RENDER_DIR, "shared")
     params:
-        cfg=lambda w: {"render": render_params(w), "images": [atlas.NAME]},
+        render=render_params,
+        images=[atlas.NAME],
 
 
 use rule render_shard as atlas_render_shard with:
@@ -119,12 +138,10 @@ use rule render_shard as atlas_render_shard with:
     benchmark:
         paths.benchmark_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}")
     params:
-        cfg=lambda w: {
-            "render": render_params(w),
-            "images": [atlas.NAME],
-            "shard": int(w.i),
-            "n_shards": int(w.n),
-        },
+        render=render_params,
+        images=[atlas.NAME],
+        shard=lambda w: int(w.i),
+        n_shards=lambda w: int(w.n),
 
 
 rule atlas:
@@ -159,7 +176,10 @@ rule atlas:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=atlas_params,
+        names=grid_names,
+        render=render_params,
+        crop=config["assemble"]["crop"],
+        size_by_count=ATLAS["size_by_count"],
     script:
         "../scripts/atlas.py"
 

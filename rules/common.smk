@@ -1,7 +1,7 @@
 import json
 import os
 
-from actgrid import atlas, datasets, devices, files, paths, tags
+from actgrid import atlas, checks, datasets, devices, files, paths, tags
 from actgrid.params import TAG_PATTERN, RenderParams
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
@@ -20,6 +20,15 @@ GRIDS_DIR = paths.grids_dir(RESULTS)
 ATLAS_DIR = paths.atlas_dir(RESULTS)
 ATLAS_GROUPS_DIR = paths.atlas_groups_dir(RESULTS)
 ATLAS_RENDER_DIR = paths.atlas_render_dir(RESULTS)
+
+# A rule's params are what its jobs compute from: a changed param reruns them. How a job runs
+# but never what it computes is a resource, so changing it reruns nothing: the GPU memory a job
+# may take (0: grow on demand), its retries, the image size guard, and where the model's
+# weights are found (results are keyed by the model tag's checksum, not by where files lie).
+GPU_MEMORY_MB = config["gpus"]["memory_limit_mb"] or 0
+MODEL_SOURCE = json.dumps(config["model"], sort_keys=True)
+NMF_SEED = config["nmf"]["seed"]
+ATLAS_PER_PHOTO = None if ATLAS["samples_per_photo"] == "all" else ATLAS["samples_per_photo"]
 
 
 def plan_gpus():
@@ -53,25 +62,7 @@ wildcard_constraints:
     i=r"\d+",
 
 
-def check_config():
-    """Fail before any job runs on layers, shards or groups the model cannot serve."""
-    k = config["nmf"]["groups"]
-    for layer in config["layers"]:
-        rows, cols, channels = MODEL.check_layer(layer)
-        cells = rows * cols if config["model"]["resize"] != "none" else None
-        if cells and RENDER["n_shards"] > cells:
-            raise ValueError(
-                f"config: render.n_shards={RENDER['n_shards']} is more than the "
-                f"{cells} cells of layer {layer!r}"
-            )
-        if "shared" in RENDER["methods"] and k > min(channels, cells or channels):
-            raise ValueError(
-                f"config: nmf.groups={k} is more than layer {layer!r} can factorize "
-                f"({cells} cells, {channels} channels)"
-            )
-
-
-check_config()
+checks.check_layers(config, MODEL)
 
 
 def batch_images(wildcards):
@@ -104,16 +95,6 @@ def dataset_grids(wildcards):
         "atlases": [
             f"{d}/{name}" for d in PLAN.atlas_dirs(wildcards.dataset) for name in paths.ATLAS_FILES
         ],
-    }
-
-
-def index_params(wildcards):
-    """The index's dataset, its folder and the folders of its grids and atlases."""
-    return {
-        "dataset": wildcards.dataset,
-        "folder": paths.dataset_dir(RESULTS, wildcards.dataset),
-        "grids": PLAN.grid_dirs(wildcards.dataset),
-        "atlases": PLAN.atlas_dirs(wildcards.dataset),
     }
 
 
@@ -163,11 +144,21 @@ def shard_inputs(render_inputs, folder_pattern):
 
     def inputs(wildcards):
         found = render_inputs(wildcards)
-        if tags.has_groups(wildcards.groups) and int(wildcards.n) > 1:
+        if tags.method_of(wildcards.groups).has_shared_phase and int(wildcards.n) > 1:
             found["shared"] = f"{folder_pattern.format(**dict(wildcards.items()))}/{paths.SHARED}"
         return found
 
     return inputs
+
+
+def nmf_setting(key):
+    """A param function: the groups directory's NMF setting ``key`` (k or negative)."""
+    return lambda wildcards: tags.parse_groups_tag(wildcards.groups)[key]
+
+
+def grid_names(wildcards):
+    """Where a batch's grids (or an atlas) come from: dataset, model, layer, groups."""
+    return {k: wildcards[k] for k in ("dataset", "model", "layer", "groups")}
 
 
 def shard_files(wildcards):
@@ -175,40 +166,9 @@ def shard_files(wildcards):
     return PLAN.shard_files(dict(wildcards.items()))
 
 
-def render_job_params(wildcards):
-    """A render job's parameters and its batch's photos."""
-    return {"render": render_params(wildcards), "images": batch_images(wildcards)}
-
-
-def assemble_params(wildcards):
-    """A batch's photos, the grids' names and render parameters, and the assembly settings."""
-    names = {k: wildcards[k] for k in ("dataset", "model", "layer", "groups")}
-    return {
-        **config["assemble"],
-        "images": batch_images(wildcards),
-        "names": names,
-        "render": render_params(wildcards),
-    }
-
-
 def atlas_sources(wildcards):
     """The batch files an atlas's sample is drawn from (activations, or atlas-only samples)."""
     return PLAN.atlas_sources(wildcards.dataset, wildcards.model, wildcards.layer)
-
-
-def atlas_sample_params(wildcards):
-    """The sample's size (positions a photo, None: all) and seed."""
-    per_photo = ATLAS["samples_per_photo"]
-    return {"per_photo": None if per_photo == "all" else per_photo, "seed": ATLAS["seed"]}
-
-
-def extract_params(wildcards):
-    """What an extraction runs: the model tag's parts, the layer and the batch's photos."""
-    return {
-        **tags.parse_model_tag(wildcards.model),
-        "layer": wildcards.layer,
-        "images": batch_images(wildcards),
-    }
 
 
 def atlas_render_inputs(wildcards):
@@ -222,16 +182,6 @@ def atlas_render_inputs(wildcards):
 
 def atlas_shard_files(wildcards):
     return PLAN.atlas_shard_files(dict(wildcards.items()))
-
-
-def atlas_params(wildcards):
-    names = {k: wildcards[k] for k in ("dataset", "model", "layer", "groups")}
-    return {
-        **names,
-        "crop": config["assemble"]["crop"],
-        "size_by_count": ATLAS["size_by_count"],
-        "render": render_params(wildcards),
-    }
 
 
 def layer_table():

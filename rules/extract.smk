@@ -10,7 +10,13 @@ rule extract:
     conda:
         "../envs/actgrid.yaml"
     threads: 1
+    resources:
+        gpu_memory_mb=GPU_MEMORY_MB,
+        max_image_pixels=config["max_image_pixels"],
+        model_source=MODEL_SOURCE,
     params:
-        cfg=extract_params,
+        model="{model}",
+        layer="{layer}",
+        images=batch_images,
     script:
         "../scripts/extract.py"

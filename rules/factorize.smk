@@ -11,6 +11,9 @@ rule factorize:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=lambda w: {**tags.parse_groups_tag(w.groups), "photos": batch_images(w)},
+        photos=batch_images,
+        k=nmf_setting("k"),
+        negative=nmf_setting("negative"),
+        seed=NMF_SEED,
     script:
         "../scripts/factorize.py"

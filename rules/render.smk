@@ -13,8 +13,12 @@ rule render_shared:
     resources:
         gpu=1,
         chunks=RENDER["chunks"],
+        retries=RENDER["retries"],
+        gpu_memory_mb=GPU_MEMORY_MB,
+        model_source=MODEL_SOURCE,
     params:
-        cfg=render_job_params,
+        render=render_params,
+        images=batch_images,
     script:
         "../scripts/render_shared.py"
 
@@ -34,7 +38,13 @@ rule render_shard:
     resources:
         gpu=1,
         chunks=RENDER["chunks"],
+        retries=RENDER["retries"],
+        gpu_memory_mb=GPU_MEMORY_MB,
+        model_source=MODEL_SOURCE,
     params:
-        cfg=lambda w: {**render_job_params(w), "shard": int(w.i), "n_shards": int(w.n)},
+        render=render_params,
+        images=batch_images,
+        shard=lambda w: int(w.i),
+        n_shards=lambda w: int(w.n),
     script:
         "../scripts/render_shard.py"

@@ -28,6 +28,9 @@ rule index:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        cfg=index_params,
+        dataset="{dataset}",
+        folder=lambda w: paths.dataset_dir(RESULTS, w.dataset),
+        grids=lambda w: PLAN.grid_dirs(w.dataset),
+        atlases=lambda w: PLAN.atlas_dirs(w.dataset),
     script:
         "../scripts/index.py"

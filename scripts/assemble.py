@@ -6,12 +6,17 @@ from actgrid.assemble import assemble_batch
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
+params = snakemake.params
 reports = assemble_batch(
     snakemake.input.targets,
     snakemake.input.get("groups"),
     snakemake.input.shards,
     snakemake.output[0],
-    snakemake.params.cfg,
+    params.images,
+    params.names,
+    params.render,
+    crop=params.crop,
+    coherence_side=params.coherence_side,
 )
 for image, report in reports.items():
     log.info("%s: %s", image, json.dumps(report))

@@ -6,7 +6,15 @@ from actgrid import atlas, viewer
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-out = snakemake.output
-report = atlas.assemble(snakemake.input.bins, snakemake.input.shards, out, snakemake.params.cfg)
+out, params = snakemake.output, snakemake.params
+report = atlas.assemble(
+    snakemake.input.bins,
+    snakemake.input.shards,
+    out,
+    params.names,
+    params.render,
+    crop=params.crop,
+    size_by_count=params.size_by_count,
+)
 viewer.write_atlas_viewer(out.viewer, viewer.atlas_viewer_data(out, snakemake.input.bins))
 log.info("figures: %s", json.dumps({k: v for k, v in report.items() if k != "bins"}))

@@ -4,15 +4,15 @@ from actgrid import atlas
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-cfg = snakemake.params.cfg
+params = snakemake.params
 atlas.bins(
     snakemake.input.samples,
     snakemake.input.layout,
     snakemake.output[0],
-    cfg["grid_size"],
-    cfg["min_count"],
-    cfg["top_patches"],
-    cfg["patch_size"],
-    snakemake.config["max_image_pixels"],
+    params.grid_size,
+    params.min_count,
+    params.top_patches,
+    params.patch_size,
+    snakemake.resources.max_image_pixels,
 )
 log.info("wrote %s", snakemake.output[0])

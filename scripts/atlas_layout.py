@@ -4,15 +4,15 @@ from actgrid import atlas
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-cfg = snakemake.params.cfg
-threads = None if cfg["reproducible_layout"] else snakemake.threads  # None: seeded
+params = snakemake.params
+threads = None if params.reproducible else snakemake.threads  # None: seeded
 atlas.layout(
     snakemake.input[0],
     snakemake.output[0],
-    cfg["neighbors"],
-    cfg["min_dist"],
-    cfg["seed"],
+    params.neighbors,
+    params.min_dist,
+    params.seed,
     threads,
-    cfg["pca"],
+    params.pca,
 )
 log.info("wrote %s", snakemake.output[0])

@@ -4,6 +4,6 @@ from actgrid import atlas
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-cfg = snakemake.params.cfg
-atlas.sample(list(snakemake.input), snakemake.output[0], cfg["per_photo"], cfg["seed"])
+params = snakemake.params
+atlas.sample(list(snakemake.input), snakemake.output[0], params.per_photo, params.seed)
 log.info("wrote %s", snakemake.output[0])

@@ -2,27 +2,35 @@
 atlas-only batch's samples only), told apart by their output's name (a module may rename the
 rules)."""
 
+import json
 from pathlib import Path
 
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
+run, params = snakemake.resources, snakemake.params
 
 from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 
-start_tensorflow(snakemake.threads, memory_limit_mb=snakemake.config["gpus"]["memory_limit_mb"])
+start_tensorflow(snakemake.threads, memory_limit_mb=run.gpu_memory_mb or None)
 
-from actgrid.atlas import extract_sample  # noqa: E402
-from actgrid.extract import extract  # noqa: E402
+from actgrid import atlas, extract  # noqa: E402
 from actgrid.paths import SAMPLES  # noqa: E402
 
-write = extract_sample if Path(snakemake.output[0]).name == SAMPLES else extract
-cfg = snakemake.params.cfg
-write(
-    dict(zip(cfg["images"], snakemake.input.images)),
-    snakemake.output[0],
-    snakemake.config["model"],
-    cfg,
-    snakemake.config["max_image_pixels"],
-)
-log.info("wrote %s (%d photos)", snakemake.output[0], len(cfg["images"]))
+photos = dict(zip(params.images, snakemake.input.images))
+model, resize = extract.tagged_model(json.loads(run.model_source), params.model)
+out = snakemake.output[0]
+if Path(out).name == SAMPLES:
+    atlas.extract_sample(
+        photos,
+        out,
+        model,
+        params.layer,
+        resize,
+        params.per_photo,
+        params.seed,
+        run.max_image_pixels,
+    )
+else:
+    extract.extract(photos, out, model, params.layer, resize, run.max_image_pixels)
+log.info("wrote %s (%d photos)", out, len(photos))

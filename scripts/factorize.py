@@ -1,11 +1,11 @@
-"""Snakemake entry point: rule factorize."""
+"""Snakemake entry point: rules factorize and atlas_factorize."""
 
 from actgrid import factorize
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-cfg = snakemake.params.cfg
+params = snakemake.params
 factorize.run(
-    snakemake.input[0], cfg["photos"], snakemake.output[0], cfg["k"], cfg["negative"], seed=0
+    snakemake.input[0], params.photos, snakemake.output[0], params.k, params.negative, params.seed
 )
 log.info("wrote %s", snakemake.output[0])

@@ -1,23 +1,25 @@
-"""Snakemake entry point: rule render_shared."""
+"""Snakemake entry point: rules render_shared and atlas_render_shared."""
+
+import json
 
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
+run, params = snakemake.resources, snakemake.params
 
 from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 
-start_tensorflow(snakemake.threads, True, snakemake.config["gpus"]["memory_limit_mb"])
+start_tensorflow(snakemake.threads, True, run.gpu_memory_mb or None)
 
 from actgrid import render  # noqa: E402
 from actgrid.params import RenderParams  # noqa: E402
 
-cfg = snakemake.params.cfg
 render.run_shared(
-    render.photos(cfg["images"], snakemake.input.targets, snakemake.input.get("groups")),
+    render.photos(params.images, snakemake.input.targets, snakemake.input.get("groups")),
     snakemake.output[0],
-    RenderParams(**cfg["render"]),
-    snakemake.config["model"],
-    chunks=snakemake.resources.chunks,
-    retries=snakemake.config["render"]["retries"],
+    RenderParams(**params.render),
+    json.loads(run.model_source),
+    chunks=run.chunks,
+    retries=run.retries,
 )
 log.info("wrote %s", snakemake.output[0])

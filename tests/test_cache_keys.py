@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from actgrid.models import from_config
-from actgrid.models.files import sha256
+from actgrid.files import sha256
 from tiny_models import small_keras_network
 from workflow_helpers import TINY, make_workdir, planned, snakemake, write_config
 

@@ -6,7 +6,8 @@ import h5py
 import numpy as np
 import pytest
 
-from workflow_helpers import make_workdir, sha256, snakemake, write_config
+from actgrid.files import sha256
+from workflow_helpers import make_workdir, snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -70,14 +71,11 @@ def test_a_photos_activations_do_not_depend_on_the_photos_beside_it(tmp_path, ch
     for i in range(extract.FORWARD_BATCH + 2):  # the cat's call full, and one more call
         paths[f"noise{i}"] = tmp_path / f"noise{i}.png"
         Image.fromarray(rng.integers(0, 255, (90, 120, 3), np.uint8)).save(paths[f"noise{i}"])
-    name, checksum = from_config(input_size=96).identity.rsplit("-", 1)
-    p = dict(
-        model=name, checksum=checksum, input_size=96, resize="stretch", layer="block10_dw_relu"
-    )
+    model = from_config(input_size=96)
 
     def cat_in(order: list[str]) -> np.ndarray:
         out = tmp_path / f"{len(order)}-{order.index('cat')}.h5"
-        extract.extract({n: paths[n] for n in order}, out, {}, p)
+        extract.extract({n: paths[n] for n in order}, out, model, "block10_dw_relu")
         return files.read_activations(out, "cat")[0]
 
     others = [n for n in paths if n != "cat"]

@@ -102,15 +102,12 @@ args = json.loads(sys.argv[1])
 snakemake = types.SimpleNamespace(
     log=[args["log"]],
     threads=1,
-    config={
-        "model": {"input_size": 96},
-        "gpus": {"memory_limit_mb": args["limit"]},
-        "render": {"retries": 0},
-    },
-    params=types.SimpleNamespace(cfg=args["cfg"]),
+    params=types.SimpleNamespace(**args["params"]),
     input=Namedlist(fromdict={"targets": args["activations"]}),
     output=[args["out"]],
-    resources=types.SimpleNamespace(chunks=1),
+    resources=types.SimpleNamespace(
+        chunks=1, retries=0, gpu_memory_mb=args["limit"] or 0, model_source='{"input_size": 96}'
+    ),
 )
 exec(compile(open(args["script"]).read(), args["script"], "exec"))
 with open(args["result"], "w") as f:  # stdout now goes to the job's log
@@ -133,7 +130,7 @@ def test_render_job_limits_gpu_memory_before_tensorflow_starts(tmp_path, limit):
         "activations": str(acts),
         "limit": limit,
         "result": str(tmp_path / "result.json"),
-        "cfg": {
+        "params": {
             "render": {**PARAMS.as_dict(), "steps": 2},
             "images": ["photo"],
             "shard": 0,

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from actgrid.files import sha256
 from workflow_helpers import (
     REPO,
     TINY,
     changed,
     make_workdir,
     planned,
-    sha256,
     snakemake,
     write_config,
 )

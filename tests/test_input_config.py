@@ -1,10 +1,14 @@
 """Bad configuration is refused before any job runs, with a message naming the key."""
 
+import copy
+import re
 import subprocess
 
 import pytest
 import yaml
 
+from actgrid import checks
+from actgrid.models import from_config
 from workflow_helpers import REPO
 
 GOOD_DATASET = {"d": {"images": str(REPO / "data/default")}}
@@ -18,15 +22,7 @@ CASES = {
     "zero steps": ({"render": {"steps": 0}}, "0 is less than the minimum of 1"),
     "negative tiles": ({"render": {"tile_size": -4}}, "-4 is less than the minimum of 8"),
     "zero groups": ({"nmf": {"groups": 0}}, "0 is less than the minimum of 1"),
-    "more groups than cells": (
-        {"nmf": {"groups": 200}},
-        "nmf.groups=200 is more than layer 'block10_dw_relu' can factorize (196 cells",
-    ),
-    "more groups than channels": (
-        {"nmf": {"groups": 40}, "layers": ["stem_relu"]},
-        "nmf.groups=40 is more than layer 'stem_relu' can factorize (12544 cells, 32 channels)",
-    ),
-    "more shards than cells": (
+    "more shards than cells (checks.check_layers, below)": (
         {"render": {"n_shards": 197}},
         "render.n_shards=197 is more than the 196 cells of layer 'block10_dw_relu'",
     ),
@@ -81,3 +77,37 @@ def test_bad_config_fails_before_any_job(tmp_path, case):
     assert done.returncode != 0
     assert message in out, out[-2000:]
     assert "Job stats" not in out  # nothing was planned, let alone run
+
+
+LAYER_CASES = {
+    "more groups than cells": (
+        {"nmf": {"groups": 200}},
+        "nmf.groups=200 is more than layer 'block10_dw_relu' can factorize (196 cells",
+    ),
+    "more groups than channels": (
+        {"nmf": {"groups": 40}, "layers": ["stem_relu"]},
+        "nmf.groups=40 is more than layer 'stem_relu' can factorize (12544 cells, 32 channels)",
+    ),
+    "more shards than cells": (
+        {"render": {"n_shards": 197}},
+        "render.n_shards=197 is more than the 196 cells of layer 'block10_dw_relu'",
+    ),
+}
+
+
+def test_layer_checks_in_plain_python():
+    """``checks.check_layers`` on the default config and the embedded model: the default passes,
+    each bad value fails naming its key; groups too many for a layer pass without a method
+    that has groups."""
+    default = yaml.safe_load((REPO / "config.yaml").read_text())
+    model = from_config(default["model"])
+    checks.check_layers(default, model)
+    for overrides, message in LAYER_CASES.values():
+        config = copy.deepcopy(default)
+        for section, values in overrides.items():
+            config[section] = values if isinstance(values, list) else {**config[section], **values}
+        with pytest.raises(ValueError, match=re.escape(message)):
+            checks.check_layers(config, model)
+    naive = copy.deepcopy(default)
+    naive["nmf"]["groups"], naive["render"]["methods"] = 200, ["naive", "naive_sampled"]
+    checks.check_layers(naive, model)

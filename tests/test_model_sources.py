@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from actgrid.models import ModelError, from_config
-from actgrid.models.files import sha256
+from actgrid.files import sha256
 from actgrid.models.graph_models import FrozenGraph
 from actgrid.models.keras_models import values_sha256
 from tiny_models import INCEPTION_RANGE, inception_style_graph, small_keras_network

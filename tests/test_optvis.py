@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from actgrid.optvis import objectives, param, transform
 from actgrid.optvis.adam import RowAdam
+from actgrid.optvis.state import AdamState
 
 
 def test_fft_param_statistics():
@@ -84,7 +85,7 @@ def test_direction_objective_sign():
 
 
 def test_row_adam_matches_a_lone_adam():
-    rows = RowAdam(np.zeros((3, 2), np.float32), lr=0.1)
+    rows = RowAdam(tf.Variable(np.zeros((3, 2), np.float32)), lr=0.1)
     lone = tf.keras.optimizers.Adam(0.1, epsilon=1e-8)
     v = tf.Variable(np.zeros(2, np.float32))
     for g in ([1.0, -2.0], [0.5, 0.5], [-1.0, 3.0]):
@@ -98,7 +99,7 @@ def test_row_adam_matches_a_lone_adam():
 
 def test_dense_adam_steps_every_row_as_lucids_adam_does():
     """Dense: the whole variable steps each time, rows without a gradient on their momentum."""
-    rows = RowAdam(np.zeros((3, 2), np.float32), lr=0.1, dense=True)
+    rows = RowAdam(tf.Variable(np.zeros((3, 2), np.float32)), lr=0.1, dense=True)
     lone = tf.keras.optimizers.Adam(0.1, epsilon=1e-8)
     v = tf.Variable(np.zeros((3, 2), np.float32))
     for idx, g in (([1], [1.0, -2.0]), ([0], [0.5, 0.5]), ([0], [-1.0, 3.0])):
@@ -109,3 +110,23 @@ def test_dense_adam_steps_every_row_as_lucids_adam_does():
     assert np.abs(rows.param.numpy()[1]).min() > 0.2  # sampled once, kept moving
     assert not rows.param.numpy()[2].any()  # never sampled: no momentum
     np.testing.assert_array_equal(rows.t.numpy(), [3, 3, 3])
+
+
+def test_adam_state_concatenates_and_splits_back():
+    parts = [AdamState.start(np.full((n, 2), n, np.float32)) for n in (1, 3, 2)]
+    parts[1].t[:] = 7
+    whole = AdamState.concatenate(parts)
+    assert len(whole) == 6 and whole.t.tolist() == [0, 7, 7, 7, 0, 0]
+    for part, back in zip(parts, whole.split([1, 3, 2])):
+        for key in ("param", "m", "v", "t"):
+            np.testing.assert_array_equal(getattr(part, key), getattr(back, key))
+    np.testing.assert_array_equal(whole.rows([1, 4]).param[:, 0], [3, 2])
+
+
+def test_an_optimizer_starts_from_its_adam_state():
+    state = AdamState.start(np.ones((2, 3), np.float32))
+    state.m[:], state.v[:], state.t[:] = 0.5, 0.25, 4
+    rows = RowAdam(tf.Variable(state.param), state, lr=0.1)
+    back = rows.state()
+    for key in ("param", "m", "v", "t"):
+        np.testing.assert_array_equal(getattr(back, key), getattr(state, key))

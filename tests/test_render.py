@@ -10,23 +10,27 @@ from actgrid import files, render
 from actgrid.models import from_config
 
 from actgrid.optvis import param
-from actgrid.optvis.adam import RowAdam
+from actgrid.optvis.state import AdamState
 from actgrid.optvis.optimizer import TileOptimizer
 
 
 def _optimizer(model, shared, steps_seed=0, chunks=1, adam_dense=False):
+    """The workflow's optimizer (``render.grid_optimizer``) of 12 cells of a small layer."""
     features = model.features("block3_expand_relu")
     rng = np.random.default_rng(0)
     targets = np.maximum(rng.standard_normal((12, 144)), 0).astype(np.float32)
-    unique = RowAdam(param.init_spectra(rng, 12, 24), lr=0.05, dense=adam_dense)
+    unique = AdamState.start(param.init_spectra(rng, 12, 24))
     kwargs = {}
     if shared:
         kwargs = dict(
             group_weights=rng.random((12, 3)).astype(np.float32),
-            groups=RowAdam(param.init_spectra(rng, 3, 24), lr=0.05),
+            groups=AdamState.start(param.init_spectra(rng, 3, 24)),
             train_groups=True,
         )
-    return TileOptimizer(features, targets, unique, 24, 4, steps_seed, chunks=chunks, **kwargs)
+    p = dataclasses.replace(
+        PARAMS, tile_size=24, batch_size=4, adam="dense" if adam_dense else "per_cell"
+    )
+    return render.grid_optimizer(p, features, targets, unique, steps_seed, chunks=chunks, **kwargs)
 
 
 def test_objective_rises_and_loop_is_traced_once(model):

@@ -13,9 +13,10 @@ from workflow_helpers import (
     make_workdir,
     planned,
     snakemake,
-    sha256,
     write_config,
 )
+
+from actgrid.files import sha256
 
 pytestmark = pytest.mark.slow
 

@@ -11,10 +11,11 @@ from workflow_helpers import (
     changed,
     grid_folder,
     job_counts,
-    sha256,
     snakemake,
     write_config,
 )
+
+from actgrid.files import sha256
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hashlib
 import os
 import re
 import shutil
@@ -104,10 +103,6 @@ def changed(section: str, key: str, value, base: dict = TINY) -> dict:
     config = copy.deepcopy(base)
     config.setdefault(section, {})[key] = value
     return config
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def open_page(browser, path):

@@ -8,7 +8,8 @@ import json
 from functools import cached_property
 
 from actgrid.models import layer_cache
-from actgrid.models.files import ModelError, local_file, sha256
+from actgrid.files import sha256
+from actgrid.models.files import ModelError, local_file
 
 LayerShapes = dict[str, tuple[int, int, int]]
 

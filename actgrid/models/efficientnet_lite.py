@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from actgrid.models.base import Model, unknown_layer
-from actgrid.models.files import ModelError, sha256
+from actgrid.files import sha256
+from actgrid.models.files import ModelError
 from actgrid.pth import load_state_dict
 
 BN_EPS = 1e-3

@@ -1,4 +1,4 @@
-"""Model files: checksums, the local model cache, and fetching a URL into it once."""
+"""Model files: the local model cache, and fetching a URL into it once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from actgrid.files import atomic
+from actgrid.files import atomic, sha256
 
 
 class ModelError(ValueError):
@@ -22,20 +22,6 @@ def cache_dir() -> Path:
         return Path(os.environ["ACTGRID_CACHE"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "actgrid"
-
-
-def sha256(path: Path) -> str:
-    """Checksum of a file, or of a directory tree (relative names and contents, in order)."""
-    digest = hashlib.sha256()
-    path = Path(path)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        if path.is_dir():
-            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
-        with open(file, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def local_file(cfg: dict) -> Path:

@@ -9,7 +9,8 @@ from functools import cached_property
 
 from actgrid.models import layer_cache
 from actgrid.models.base import FromFile, Model, unknown_layer
-from actgrid.models.files import ModelError, sha256
+from actgrid.files import sha256
+from actgrid.models.files import ModelError
 
 
 def values_sha256(net) -> str:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow as tf
+
+from actgrid.optvis.state import AdamState
 
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
 
 
 class RowAdam(tf.Module):
-    """Parameters [n, ...] with Adam moments and a step count per row.
+    """Adam on the rows of a variable ``param`` [n, ...], with moments and a step count per row.
 
     Per-cell (``dense=False``): a step moves only the rows it has gradients for, each with its
     own step count, so a row behaves as if optimized alone on the steps it was sampled in; only
@@ -17,17 +18,21 @@ class RowAdam(tf.Module):
     variable): every row steps every time, rows without a gradient on their momentum. Adam is
     elementwise, so either way a row's trajectory depends only on its own gradients and the
     step count, not on which other rows share its job (or shard).
+
+    ``state``: where the moments and step counts start (an ``AdamState`` of ``param``'s rows;
+    default: not stepped yet).
     """
 
-    def __init__(self, value, m=None, v=None, t=None, lr=0.05, dense=False, name=None):
-        super().__init__(name=name)
+    def __init__(
+        self, param: tf.Variable, state: AdamState | None = None, *, lr: float, dense=False
+    ):
+        super().__init__()
         self.dense = dense
-        value = np.asarray(value, np.float32)
-        self.param = tf.Variable(value, name="param")
-        self.m = tf.Variable(np.zeros_like(value) if m is None else m, name="m")
-        self.v = tf.Variable(np.zeros_like(value) if v is None else v, name="v")
-        n = value.shape[0]
-        self.t = tf.Variable(np.zeros(n, np.float32) if t is None else t, name="t")
+        self.param = param
+        state = state or AdamState.start(param.numpy())
+        self.m = tf.Variable(state.m, name="m")
+        self.v = tf.Variable(state.v, name="v")
+        self.t = tf.Variable(state.t, name="t")
         self.lr = lr
 
     def _update(self, param, m, v, t, grad):
@@ -61,5 +66,6 @@ class RowAdam(tf.Module):
         self.m.assign(m)
         self.v.assign(v)
 
-    def state(self) -> dict[str, np.ndarray]:
-        return {k: getattr(self, k).numpy() for k in ("param", "m", "v", "t")}
+    def state(self) -> AdamState:
+        """The parameters and their Adam state now."""
+        return AdamState(*(x.numpy() for x in (self.param, self.m, self.v, self.t)))

@@ -19,10 +19,3 @@ def direction(acts: tf.Tensor, targets: tf.Tensor, cossim_pow: float = 0.0) -> t
         )
         dots *= tf.maximum(cos, 0.1) ** cossim_pow
     return tf.reduce_mean(dots, axis=[1, 2])
-
-
-def cosine(a: tf.Tensor, b: tf.Tensor, eps: float = 1e-8) -> tf.Tensor:
-    """Row-wise cosine similarity of [n, c] tensors."""
-    a = tf.math.l2_normalize(a, axis=-1, epsilon=eps)
-    b = tf.math.l2_normalize(b, axis=-1, epsilon=eps)
-    return tf.reduce_sum(a * b, axis=-1)

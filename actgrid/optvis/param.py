@@ -91,3 +91,32 @@ def spectra_to_rgb(spectra: np.ndarray, size: int) -> np.ndarray:
     images = np.fft.irfft2(spectrum, s=(size, _fft_width(size)))[..., :size]
     images = images.transpose(0, 2, 3, 1) / 4.0
     return 1.0 / (1.0 + np.exp(-(images @ COLOR_DECORRELATION.T)))
+
+
+def grid_tiles(unique: np.ndarray, size: int, groups=None, group_weights=None, mix=SHARED_MIX):
+    """A grid's tiles as Lucid parameterizes them (Lucent's ``params, image_f = param_f()``):
+    the variables, ``(unique, groups)``, each cell's Fourier spectrum [n, *spectrum_shape] and
+    for a shared grid the group images' (None without), and the image function
+    ``image_f(idx, unique_rows, group_params)``: RGB tiles in (0, 1) of cells ``idx`` from
+    their spectra ``unique_rows`` and the groups' ``group_params``. With groups, a tile is
+    ``mix[0]·unique + mix[1]·Σ_j weight_j·group_j`` (``group_weights`` [n, groups], Lucid's
+    shared grid); without, each tile is its own image (the naive grid)."""
+    import tensorflow as tf
+
+    variables = (tf.Variable(unique, name="unique"), None)
+    if groups is None:
+
+        def image_f(idx, unique_rows, group_params=None):
+            return to_valid_rgb(spectra_to_images(unique_rows, size))
+
+        return variables, image_f
+    variables = (variables[0], tf.Variable(groups, name="groups"))
+    weights_of_cells = tf.constant(group_weights, tf.float32)
+
+    def image_f(idx, unique_rows, group_params):
+        weights = tf.gather(weights_of_cells, idx)
+        flat = tf.reshape(group_params, [group_params.shape[0], -1])  # a plain matmul: 3x
+        mixed = tf.reshape(weights @ flat, tf.shape(unique_rows))  # faster than an einsum
+        return to_valid_rgb(spectra_to_images(mix[0] * unique_rows + mix[1] * mixed, size))
+
+    return variables, image_f

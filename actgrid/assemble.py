@@ -11,24 +11,7 @@ import numpy as np
 from PIL import Image
 
 from actgrid import files, metrics, paths
-
-
-def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
-    return tiles[:, crop : tiles.shape[1] - crop, crop : tiles.shape[2] - crop] if crop else tiles
-
-
-def tile_grid(tiles: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """[rows·cols, h, w, 3] tiles in row-major cell order -> one [rows·h, cols·w, 3] picture."""
-    n, h, w, ch = tiles.shape
-    if n != rows * cols:
-        raise ValueError(f"{n} tiles cannot fill a {rows}×{cols} grid")
-    return (
-        tiles.reshape(rows, cols, h, w, ch).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, ch)
-    )
-
-
-def to_uint8(img: np.ndarray) -> np.ndarray:
-    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+from actgrid.images import crop_tiles, photo_patches, tile_grid, to_uint8
 
 
 def side_by_side(photo: np.ndarray, grid: np.ndarray, gap: int = 8) -> np.ndarray:
@@ -61,7 +44,7 @@ def assemble(
     grid = to_uint8(tile_grid(cropped, rows, cols))
     targets = acts.reshape(rows * cols, -1)
     size, side = tiles.shape[1], coherence_side
-    patches = metrics.photo_patches(photo, (rows, cols), size)
+    patches = photo_patches(photo, (rows, cols), size)
     report = {
         "image": attrs["image_path"],
         "model": attrs["model_id"],

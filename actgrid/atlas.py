@@ -9,7 +9,7 @@
 3. ``bins``: an n×n grid over the layout; each bin with at least ``min_count`` samples gets
    their mean as its target; its samples nearest that target give its photo patches, cut
    from the photo files.
-4. The bins' targets go through the render shards like a photo's cells (``render.Photo``
+4. The bins' targets go through the render shards like a photo's cells (``render.Subject``
    named ``atlas``); ``assemble`` places each tile at its bin: ``atlas.png``, the same with
    each bin's most typical photo patch, ``patches.png``, and ``atlas.json``.
 """
@@ -23,7 +23,7 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from actgrid import assemble, extract, files, images, metrics
+from actgrid import extract, files, images, metrics
 
 log = logging.getLogger("actgrid")
 NAME = "atlas"  # the atlas's name in its render files (where a batch names its photos)
@@ -236,8 +236,8 @@ def cut_patches(samples: dict, members: np.ndarray, size: int, max_pixels: int) 
         rgb = images.model_input(path, int(attrs["input_size"]), attrs["resize"], max_pixels)
         rows, cols = samples["grid_shape"][photo]
         cells = [origin[members[b, t], 1] * cols + origin[members[b, t], 2] for b, t in where]
-        cut = metrics.photo_patches(rgb, (rows, cols), size, cells)
-        patches[where[:, 0], where[:, 1]] = assemble.to_uint8(cut)
+        cut = images.photo_patches(rgb, (rows, cols), size, cells)
+        patches[where[:, 0], where[:, 1]] = images.to_uint8(cut)
     return patches
 
 
@@ -283,7 +283,7 @@ def place_tiles(tiles: np.ndarray, places: np.ndarray, n: int, scale=None) -> np
         if side != s:
             tile = (
                 np.asarray(
-                    Image.fromarray(assemble.to_uint8(tile)).resize((side, side), Image.LANCZOS)
+                    Image.fromarray(images.to_uint8(tile)).resize((side, side), Image.LANCZOS)
                 ).astype(np.float32)
                 / 255.0
             )
@@ -314,12 +314,12 @@ def assemble(
     n = int(b["attrs"]["grid_size"])
     counts = b["counts"][b["places"][:, 0], b["places"][:, 1]]
     scale = np.sqrt(counts / counts.max()) if size_by_count else None
-    tiles = assemble.crop_tiles(cells["tiles"], crop)
-    picture = assemble.to_uint8(place_tiles(tiles, b["places"], n, scale))
+    tiles = images.crop_tiles(cells["tiles"], crop)
+    picture = images.to_uint8(place_tiles(tiles, b["places"], n, scale))
     files.write_png(out.atlas, picture)
     files.write_thumbnail(out.thumbnail, picture)
-    typical = assemble.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, crop)
-    files.write_png(out.patches, assemble.to_uint8(place_tiles(typical, b["places"], n, scale)))
+    typical = images.crop_tiles(b["patches"][:, 0].astype(np.float32) / 255.0, crop)
+    files.write_png(out.patches, images.to_uint8(place_tiles(typical, b["places"], n, scale)))
     photos = b["photos"]
     report = {
         **{k: names[k] for k in ("dataset", "model", "layer", "groups")},

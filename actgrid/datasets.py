@@ -1,4 +1,5 @@
-"""Datasets: a folder, a glob, or a TSV sample sheet of images, each image named by its stem."""
+"""Datasets: a folder, a glob, a TSV sample sheet or one image file, each image named by its
+stem."""
 
 from __future__ import annotations
 
@@ -41,8 +42,12 @@ def list_images(name: str, spec: dict, base: str | Path = ".") -> dict[str, str]
         found = [(Path(p).stem, Path(p)) for p in glob.glob(str(target), recursive=True)]
     elif target.is_dir():
         found = [(p.stem, p) for p in target.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES]
+    elif target.is_file() and target.suffix.lower() in IMAGE_SUFFIXES:
+        found = [(target.stem, target)]
     else:
-        raise DatasetError(f"dataset {name!r}: {target} is not a folder, glob or sample sheet")
+        raise DatasetError(
+            f"dataset {name!r}: {target} is not a folder, glob, sample sheet or image file"
+        )
     if not found:
         raise DatasetError(f"dataset {name!r}: no images found in {target}")
     images: dict[str, str] = {}

@@ -35,7 +35,8 @@ import numpy as np
 from PIL import Image
 
 from actgrid import __version__
-from actgrid.metrics import CELL_FIGURES, photo_patches
+from actgrid.images import photo_patches, tile_grid
+from actgrid.metrics import CELL_FIGURES
 from actgrid.optvis.state import FIELDS, AdamState
 
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
@@ -287,8 +288,8 @@ def write_samples(out, vectors: np.ndarray, origin: np.ndarray, photos: list[dic
         f.create_dataset("vectors", data=vectors, **FAST_GZIP)
         f.create_dataset("origin", data=origin.astype(np.int32))
         for key in ("name", "image_path", "image_sha256"):
-            f.create_dataset(SAMPLE_PHOTO_KEYS[key], data=_strings(p[key] for p in photos))
-        shapes = np.asarray([p["grid_shape"] for p in photos], np.int32).reshape(-1, 2)
+            f.create_dataset(SAMPLE_PHOTO_KEYS[key], data=_strings(photo[key] for photo in photos))
+        shapes = np.asarray([photo["grid_shape"] for photo in photos], np.int32).reshape(-1, 2)
         f.create_dataset("grid_shape", data=shapes)
         f.attrs.update(attrs)
 
@@ -420,7 +421,6 @@ def _webp(tiles: np.ndarray) -> np.ndarray:
     columns (a third fewer bytes than gzip, which hardly shrinks optimized tiles; least
     effort, ``method=0, quality=0``: at 256 steps 5 % more bytes than ``method=1``, a seventh
     of its time, 34 against 234 ms a photo)."""
-    from actgrid.assemble import tile_grid  # here: assemble imports this module
 
     n = len(tiles)
     cols = int(np.ceil(np.sqrt(n)))

@@ -1,4 +1,5 @@
-"""Load photos of any mode and size as RGB arrays the model can take."""
+"""Load photos of any mode and size as RGB arrays the model can take; cut, tile and quantize
+the pictures the stages make of them."""
 
 from __future__ import annotations
 
@@ -81,3 +82,39 @@ def fit_to_model(rgb: np.ndarray, size: int, mode: str, path: str | Path = "imag
     elif mode != "none":
         raise ImageError(f"unknown resize mode {mode!r}; use one of {RESIZE_MODES}")
     return np.asarray(img)
+
+
+def crop_tiles(tiles: np.ndarray, crop: int) -> np.ndarray:
+    return tiles[:, crop : tiles.shape[1] - crop, crop : tiles.shape[2] - crop] if crop else tiles
+
+
+def tile_grid(tiles: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """[rows·cols, h, w, 3] tiles in row-major cell order -> one [rows·h, cols·w, 3] picture."""
+    n, h, w, ch = tiles.shape
+    if n != rows * cols:
+        raise ValueError(f"{n} tiles cannot fill a {rows}×{cols} grid")
+    return (
+        tiles.reshape(rows, cols, h, w, ch).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, ch)
+    )
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    return (np.clip(img, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int, cells=None) -> np.ndarray:
+    """Each cell's own patch of the photo (or those of ``cells``, row-major indices), ``size``
+    pixels centred on the cell, in [0, 1]."""
+    h, w = image.shape[:2]
+    rows, cols = grid_hw
+    half = size // 2
+    padded = np.pad(
+        image.astype(np.float32) / 255.0, [(size, size), (size, size), (0, 0)], "reflect"
+    )
+    patches = []
+    for cell in range(rows * cols) if cells is None else cells:
+        r, c = divmod(int(cell), cols)
+        y = int(round((r + 0.5) * h / rows)) - half + size
+        x = int(round((c + 0.5) * w / cols)) - half + size
+        patches.append(padded[y : y + size, x : x + size])
+    return np.stack(patches)

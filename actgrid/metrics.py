@@ -65,24 +65,6 @@ def target_figures(means: np.ndarray, targets: np.ndarray, cells: np.ndarray) ->
     }
 
 
-def photo_patches(image: np.ndarray, grid_hw: tuple[int, int], size: int, cells=None) -> np.ndarray:
-    """Each cell's own patch of the photo (or those of ``cells``, row-major indices), ``size``
-    pixels centred on the cell, in [0, 1]."""
-    h, w = image.shape[:2]
-    rows, cols = grid_hw
-    half = size // 2
-    padded = np.pad(
-        image.astype(np.float32) / 255.0, [(size, size), (size, size), (0, 0)], "reflect"
-    )
-    patches = []
-    for cell in range(rows * cols) if cells is None else cells:
-        r, c = divmod(int(cell), cols)
-        y = int(round((r + 0.5) * h / rows)) - half + size
-        x = int(round((c + 0.5) * w / cols)) - half + size
-        patches.append(padded[y : y + size, x : x + size])
-    return np.stack(patches)
-
-
 def _mean_across_borders(edges: dict, order: np.ndarray, rows: int, cols: int) -> float:
     """Mean pixel change across the borders of neighbouring tiles, tile ``order[i]`` in place
     ``i`` (row-major); ``edges``: each tile's outermost pixel rows and columns."""

@@ -36,7 +36,7 @@ from functools import partial
 import numpy as np
 
 from actgrid import extract, files, metrics
-from actgrid.assemble import to_uint8
+from actgrid.images import to_uint8
 from actgrid.optvis.param import spectra_to_rgb
 from actgrid.optvis.state import AdamState
 from actgrid.params import RenderParams
@@ -45,18 +45,20 @@ log = logging.getLogger("actgrid")
 
 
 @dataclass
-class Photo:
-    """One photo of a batch (or an atlas): its name, its targets file (its batch's
-    ``activations.h5`` or an atlas's ``bins.h5``) and, for the shared method, its groups file."""
+class Subject:
+    """What a render job renders, by name: a photo of a batch (its cells' targets in the
+    batch's ``activations.h5``) or an atlas (its bins' targets in ``bins.h5``, as one subject);
+    for the shared method also its groups file."""
 
     name: str
     targets: str
     groups: str | None = None
 
 
-def photos(names: list[str], targets: str, groups: str | None = None) -> list[Photo]:
-    """A batch's photos: their names, and the targets (and groups) file that holds them all."""
-    return [Photo(name, str(targets), groups and str(groups)) for name in names]
+def subjects(names: list[str], targets: str, groups: str | None = None) -> list[Subject]:
+    """A render job's subjects (a batch's photos, or an atlas): their names, and the targets
+    (and groups) file that holds them all."""
+    return [Subject(name, str(targets), groups and str(groups)) for name in names]
 
 
 def cell_slices(n_cells: int, n_shards: int) -> list[np.ndarray]:
@@ -76,16 +78,16 @@ def _initial(n: int, size: int, seed: int, stream: int) -> np.ndarray:
     return init_spectra(np.random.default_rng([seed, stream]), n, size)
 
 
-def _load_batch(photos: list[Photo], model_cfg: dict):
+def _load_batch(subjects: list[Subject], model_cfg: dict):
     """Each photo's targets [N, C] and reference pictures (``files.read_targets``), and the
     model cut at the layer.
 
     All photos must come from the same model, input size and layer.
     """
-    loaded = [files.read_targets(photo.targets, photo.name) for photo in photos]
-    first = (photos[0].targets, loaded[0][1])
-    for photo, (_, attrs, _) in zip(photos, loaded):
-        files.check_same_layer(first, photo.targets, attrs)
+    loaded = [files.read_targets(subject.targets, subject.name) for subject in subjects]
+    first = (subjects[0].targets, loaded[0][1])
+    for subject, (_, attrs, _) in zip(subjects, loaded):
+        files.check_same_layer(first, subject.targets, attrs)
     targets, _, references = zip(*loaded)
     return list(targets), list(references), extract.features_for(first[1], model_cfg)
 
@@ -208,8 +210,8 @@ def space_needed(p: RenderParams, cells: int, groups: int, shared_state: bool) -
     return cells * per_cell + groups * 4 * spectrum + (1 << 20)
 
 
-def _group_count(photos: list[Photo]) -> int:
-    return sum(files.read_groups(photo.groups, photo.name)[0].shape[1] for photo in photos)
+def _group_count(subjects: list[Subject]) -> int:
+    return sum(files.read_groups(subject.groups, subject.name)[0].shape[1] for subject in subjects)
 
 
 def _device_attrs() -> dict:
@@ -217,13 +219,13 @@ def _device_attrs() -> dict:
     return {"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)")}
 
 
-def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunks: int):
+def _shared_phase(subjects: list[Subject], targets, features, p: RenderParams, chunks: int):
     """Phase one: every photo's group images and unique images, jointly.
 
     Returns each photo's state, ``state[photo]["unique"|"groups"]`` (``AdamState``s), and
     the trace.
     """
-    weights = [files.read_groups(photo.groups, photo.name)[0] for photo in photos]
+    weights = [files.read_groups(subject.groups, subject.name)[0] for subject in subjects]
     size, seed = p.tile_size, p.seed
     cells, groups = [len(t) for t in targets], [w.shape[1] for w in weights]
     opt = grid_optimizer(
@@ -239,8 +241,8 @@ def _shared_phase(photos: list[Photo], targets, features, p: RenderParams, chunk
         chunks=chunks,
     )
     trace = optimize(opt, p.phase_steps[0], "shared")
-    parts = zip(photos, opt.unique.state().split(cells), opt.groups.state().split(groups))
-    return {photo.name: {"unique": u, "groups": g} for photo, u, g in parts}, trace
+    parts = zip(subjects, opt.unique.state().split(cells), opt.groups.state().split(groups))
+    return {subject.name: {"unique": u, "groups": g} for subject, u, g in parts}, trace
 
 
 def in_memory(compute, chunks: int, retries: int):
@@ -261,20 +263,25 @@ def in_memory(compute, chunks: int, retries: int):
 
 
 def run_shared(
-    photos: list[Photo], out, p: RenderParams, model_cfg: dict, chunks: int = 1, retries: int = 0
+    subjects: list[Subject],
+    out,
+    p: RenderParams,
+    model_cfg: dict,
+    chunks: int = 1,
+    retries: int = 0,
 ):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
-    targets, _, features = _load_batch(photos, model_cfg)
+    targets, _, features = _load_batch(subjects, model_cfg)
     cells = sum(map(len, targets))
-    files.check_space(out, space_needed(p, cells, _group_count(photos), shared_state=True))
-    phase_one = lambda c: _shared_phase(photos, targets, features, p, c)  # noqa: E731
+    files.check_space(out, space_needed(p, cells, _group_count(subjects), shared_state=True))
+    phase_one = lambda c: _shared_phase(subjects, targets, features, p, c)  # noqa: E731
     (state, trace), chunks = in_memory(phase_one, chunks, retries)
     attrs = dict(params=repr(p), chunks=chunks, **_device_attrs())
     files.write_shared(out, state, trace, attrs)
 
 
 def run_shard(
-    photos: list[Photo],
+    subjects: list[Subject],
     shared_path,
     out,
     p: RenderParams,
@@ -292,49 +299,49 @@ def run_shard(
     first: the same steps as a shared job, without a process start and a file in between.
     ``chunks`` and ``retries``: as ``in_memory``.
     """
-    all_targets, references, features = _load_batch(photos, model_cfg)
+    all_targets, references, features = _load_batch(subjects, model_cfg)
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
-    groups = _group_count(photos) if p.method_spec.has_groups else 0
+    groups = _group_count(subjects) if p.method_spec.has_groups else 0
     files.check_space(out, space_needed(p, sum(map(len, cells)), groups, shared_state=False))
     label, seed = f"shard {shard + 1}/{n_shards}", _seed(p.seed, n_shards, shard + 1)
 
     def render(chunks: int):
         """The shard's optimizer after its steps, its trace and phase one's state."""
-        state = _phase_one(photos, shared_path, all_targets, features, p, chunks)
-        opt = _shard_optimizer(photos, all_targets, cells, state, features, p, seed, chunks)
+        state = _phase_one(subjects, shared_path, all_targets, features, p, chunks)
+        opt = _shard_optimizer(subjects, all_targets, cells, state, features, p, seed, chunks)
         return opt, optimize(opt, p.phase_steps[1], label), state
 
     (opt, trace, state), chunks = in_memory(render, chunks, retries)
     tiles = opt.all_images()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
-    results = _shard_results(opt, tiles, photos, all_targets, references, cells, state, p)
+    results = _shard_results(opt, tiles, subjects, all_targets, references, cells, state, p)
     attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
     files.write_shard(out, results, trace, attrs)
 
 
-def _phase_one(photos, shared_path, all_targets, features, p: RenderParams, chunks: int):
+def _phase_one(subjects, shared_path, all_targets, features, p: RenderParams, chunks: int):
     """Each photo's state after phase one (``_shared_phase``): read from the shared job's
     ``shared_path``, or run here when there is none; {} for a method without the phase."""
     if not p.method_spec.has_shared_phase:
         return {}
     if shared_path is None:
-        return _shared_phase(photos, all_targets, features, p, chunks)[0]
-    return files.read_shared(shared_path, [photo.name for photo in photos])
+        return _shared_phase(subjects, all_targets, features, p, chunks)[0]
+    return files.read_shared(shared_path, [subject.name for subject in subjects])
 
 
-def _shard_optimizer(photos, all_targets, cells, state, features, p: RenderParams, seed, chunks):
+def _shard_optimizer(subjects, all_targets, cells, state, features, p: RenderParams, seed, chunks):
     """The optimizer of the shard's ``cells`` of every photo: for the shared method from phase
     one's ``state`` on the frozen group images, else from each cell's initial spectrum; each
     photo samples its share of ``p.batch_size`` (shard cells / cells)."""
     targets = np.concatenate([t[c] for t, c in zip(all_targets, cells)])
     shared = {}
     if p.method_spec.has_shared_phase:
-        weights = [files.read_groups(ph.groups, ph.name)[0][c] for ph, c in zip(photos, cells)]
-        group_params = np.concatenate([state[photo.name]["groups"].param for photo in photos])
+        weights = [files.read_groups(ph.groups, ph.name)[0][c] for ph, c in zip(subjects, cells)]
+        group_params = np.concatenate([state[subject.name]["groups"].param for subject in subjects])
         shared = dict(groups=AdamState.start(group_params), group_weights=_block_diagonal(weights))
         unique = AdamState.concatenate(
-            [state[photo.name]["unique"].rows(c) for photo, c in zip(photos, cells)]
+            [state[subject.name]["unique"].rows(c) for subject, c in zip(subjects, cells)]
         )
     else:
         size = p.tile_size
@@ -360,7 +367,7 @@ def _shard_optimizer(photos, all_targets, cells, state, features, p: RenderParam
     )
 
 
-def _shard_results(opt, tiles, photos, all_targets, references, cells, state, p: RenderParams):
+def _shard_results(opt, tiles, subjects, all_targets, references, cells, state, p: RenderParams):
     """Each photo's part of the shard file: its cells' ``tiles`` (8-bit, as the grid shows them),
     their objective, the figures of the tiles and of the photo's own patches against the
     targets, and for a method with groups its group images as phase one left them."""
@@ -375,13 +382,13 @@ def _shard_results(opt, tiles, photos, all_targets, references, cells, state, p:
     ends = np.cumsum([len(c) for c in cells])[:-1]
     per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, tile_means, patch_means)))
     results = {}
-    for photo, c, t, (tile, obj, *means) in zip(photos, cells, all_targets, per_photo):
+    for subject, c, t, (tile, obj, *means) in zip(subjects, cells, all_targets, per_photo):
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
         for suffix, m in zip(("", "_photo"), means):
             for name, values in metrics.target_figures(m, t, c).items():
                 arrays[name + suffix] = values
         if p.method_spec.has_groups:  # frozen: as phase one left them
-            groups = state[photo.name]["groups"].param
+            groups = state[subject.name]["groups"].param
             arrays["group_images"] = to_uint8(spectra_to_rgb(groups, p.tile_size))
-        results[photo.name] = arrays
+        results[subject.name] = arrays
     return results

@@ -11,6 +11,8 @@ needs TensorFlow. See docs/results.md.
 
 from __future__ import annotations
 
+import base64
+import html
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -47,6 +49,19 @@ class Grid:
 
     def __repr__(self):
         return f"Grid({str(self.folder)!r})"
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: the photo beside its grid, and the grid's names and figures."""
+        picture = base64.b64encode((self.folder / paths.SIDE_BY_SIDE).read_bytes()).decode()
+        figures = ", ".join(
+            f"{name} {self.metrics[name]['mean']:.3f}" for name in ("faithfulness", "retrieval")
+        )
+        names = " · ".join(self.names[k] for k in ("image", "model", "layer", "groups", "render"))
+        caption = html.escape(f"{names}: {figures}, coherence {self.metrics['coherence']:.3f}")
+        return (
+            f'<figure><img src="data:image/jpeg;base64,{picture}" style="max-width:100%">'
+            f"<figcaption>{caption}</figcaption></figure>"
+        )
 
     @cached_property
     def params(self) -> RenderParams:

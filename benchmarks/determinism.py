@@ -76,7 +76,7 @@ def trial(folder: Path, steps: int, intra: int) -> dict:
     defaults = yaml.safe_load((REPO / "config.yaml").read_text())["render"]
     p = RenderParams.from_config({**defaults, "steps": 2 * steps}, "shared")
     photos = [
-        render.Photo(n, str(folder / f"{n}.activations.h5"), str(folder / f"{n}.groups.h5"))
+        render.Subject(n, str(folder / f"{n}.activations.h5"), str(folder / f"{n}.groups.h5"))
         for n in PHOTOS
     ]
     targets, _, features = render._load_batch(photos, MODEL)

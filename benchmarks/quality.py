@@ -69,7 +69,7 @@ def prepare(workdir: Path, names: list[str], config: dict):
         if not groups.exists():
             nmf = config["nmf"]
             factorize.run(acts, [name], groups, nmf["groups"], nmf["negative"], 0)
-        photos.append(render.Photo(name, str(acts), str(groups)))
+        photos.append(render.Subject(name, str(acts), str(groups)))
     return photos, model_cfg
 
 

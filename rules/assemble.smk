@@ -19,10 +19,12 @@ rule assemble:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        images=batch_images,
-        names=grid_names,
-        render=render_params,
-        crop=config["assemble"]["crop"],
-        coherence_side=config["assemble"]["coherence_side"],
+        settings=named(
+            images=batch_images,
+            names=grid_names,
+            render=render_params,
+            crop=config["assemble"]["crop"],
+            coherence_side=config["assemble"]["coherence_side"],
+        ),
     script:
         "../scripts/assemble.py"

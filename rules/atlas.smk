@@ -20,11 +20,13 @@ rule atlas_extract:
         max_image_pixels=config["max_image_pixels"],
         model_source=MODEL_SOURCE,
     params:
-        model="{model}",
-        layer="{layer}",
-        images=batch_images,
-        per_photo=ATLAS_PER_PHOTO,
-        seed=ATLAS["seed"],
+        settings=named(
+            model=wildcard("model"),
+            layer=wildcard("layer"),
+            images=batch_images,
+            per_photo=ATLAS_PER_PHOTO,
+            seed=ATLAS["seed"],
+        ),
     script:
         "../scripts/extract.py"
 
@@ -43,8 +45,10 @@ rule atlas_sample:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        per_photo=ATLAS_PER_PHOTO,
-        seed=ATLAS["seed"],
+        settings=named(
+            per_photo=ATLAS_PER_PHOTO,
+            seed=ATLAS["seed"],
+        ),
     script:
         "../scripts/atlas_sample.py"
 
@@ -64,11 +68,13 @@ rule atlas_layout:
     # seeded UMAP runs on one thread; unseeded, on all the cores Snakemake grants
     threads: 1 if ATLAS["reproducible_layout"] else workflow.cores or 1
     params:
-        neighbors=ATLAS["neighbors"],
-        min_dist=ATLAS["min_dist"],
-        pca=ATLAS["pca"],
-        seed=ATLAS["seed"],
-        reproducible=ATLAS["reproducible_layout"],
+        settings=named(
+            neighbors=ATLAS["neighbors"],
+            min_dist=ATLAS["min_dist"],
+            pca=ATLAS["pca"],
+            seed=ATLAS["seed"],
+            reproducible=ATLAS["reproducible_layout"],
+        ),
     script:
         "../scripts/atlas_layout.py"
 
@@ -90,10 +96,12 @@ rule atlas_bins:
     resources:
         max_image_pixels=config["max_image_pixels"],
     params:
-        grid_size=ATLAS["grid_size"],
-        min_count=ATLAS["min_count"],
-        top_patches=ATLAS["top_patches"],
-        patch_size=RENDER["tile_size"],
+        settings=named(
+            grid_size=ATLAS["grid_size"],
+            min_count=ATLAS["min_count"],
+            top_patches=ATLAS["top_patches"],
+            patch_size=RENDER["tile_size"],
+        ),
     script:
         "../scripts/atlas_bins.py"
 
@@ -108,10 +116,12 @@ use rule factorize as atlas_factorize with:
     benchmark:
         paths.benchmark_file(ATLAS_GROUPS_DIR, "factorize")
     params:
-        photos=[atlas.NAME],
-        k=nmf_setting("k"),
-        negative=nmf_setting("negative"),
-        seed=NMF_SEED,
+        settings=named(
+            photos=[atlas.NAME],
+            k=nmf_setting("k"),
+            negative=nmf_setting("negative"),
+            seed=NMF_SEED,
+        ),
 
 
 use rule render_shared as atlas_render_shared with:
@@ -124,8 +134,10 @@ use rule render_shared as atlas_render_shared with:
     benchmark:
         paths.benchmark_file(ATLAS_RENDER_DIR, "shared")
     params:
-        render=render_params,
-        images=[atlas.NAME],
+        settings=named(
+            render=render_params,
+            images=[atlas.NAME],
+        ),
 
 
 use rule render_shard as atlas_render_shard with:
@@ -138,10 +150,12 @@ use rule render_shard as atlas_render_shard with:
     benchmark:
         paths.benchmark_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}")
     params:
-        render=render_params,
-        images=[atlas.NAME],
-        shard=lambda w: int(w.i),
-        n_shards=lambda w: int(w.n),
+        settings=named(
+            render=render_params,
+            images=[atlas.NAME],
+            shard=wildcard("i", int),
+            n_shards=wildcard("n", int),
+        ),
 
 
 rule atlas:
@@ -176,10 +190,12 @@ rule atlas:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        names=grid_names,
-        render=render_params,
-        crop=config["assemble"]["crop"],
-        size_by_count=ATLAS["size_by_count"],
+        settings=named(
+            names=grid_names,
+            render=render_params,
+            crop=config["assemble"]["crop"],
+            size_by_count=ATLAS["size_by_count"],
+        ),
     script:
         "../scripts/atlas.py"
 

@@ -25,10 +25,25 @@ ATLAS_RENDER_DIR = paths.atlas_render_dir(RESULTS)
 # but never what it computes is a resource, so changing it reruns nothing: the GPU memory a job
 # may take (0: grow on demand), its retries, the image size guard, and where the model's
 # weights are found (results are keyed by the model tag's checksum, not by where files lie).
+# Each rule's params are one dict (``named``): Snakemake keys a job's params by their values
+# alone, sorted, so two params that swapped values would rerun nothing.
 GPU_MEMORY_MB = config["gpus"]["memory_limit_mb"] or 0
 MODEL_SOURCE = json.dumps(config["model"], sort_keys=True)
 NMF_SEED = config["nmf"]["seed"]
 ATLAS_PER_PHOTO = None if ATLAS["samples_per_photo"] == "all" else ATLAS["samples_per_photo"]
+
+
+def named(**values):
+    """A rule's params: one dict of named values, each value that is a function of the
+    wildcards called with them (the scripts read ``snakemake.params.settings``)."""
+    return lambda wildcards: {
+        name: value(wildcards) if callable(value) else value for name, value in values.items()
+    }
+
+
+def wildcard(name, kind=str):
+    """A value of ``named``: the wildcard ``name``, as ``kind``."""
+    return lambda wildcards: kind(wildcards[name])
 
 
 def plan_gpus():

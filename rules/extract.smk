@@ -15,8 +15,10 @@ rule extract:
         max_image_pixels=config["max_image_pixels"],
         model_source=MODEL_SOURCE,
     params:
-        model="{model}",
-        layer="{layer}",
-        images=batch_images,
+        settings=named(
+            model=wildcard("model"),
+            layer=wildcard("layer"),
+            images=batch_images,
+        ),
     script:
         "../scripts/extract.py"

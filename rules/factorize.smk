@@ -11,9 +11,11 @@ rule factorize:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        photos=batch_images,
-        k=nmf_setting("k"),
-        negative=nmf_setting("negative"),
-        seed=NMF_SEED,
+        settings=named(
+            photos=batch_images,
+            k=nmf_setting("k"),
+            negative=nmf_setting("negative"),
+            seed=NMF_SEED,
+        ),
     script:
         "../scripts/factorize.py"

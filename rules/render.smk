@@ -17,8 +17,10 @@ rule render_shared:
         gpu_memory_mb=GPU_MEMORY_MB,
         model_source=MODEL_SOURCE,
     params:
-        render=render_params,
-        images=batch_images,
+        settings=named(
+            render=render_params,
+            images=batch_images,
+        ),
     script:
         "../scripts/render_shared.py"
 
@@ -42,9 +44,11 @@ rule render_shard:
         gpu_memory_mb=GPU_MEMORY_MB,
         model_source=MODEL_SOURCE,
     params:
-        render=render_params,
-        images=batch_images,
-        shard=lambda w: int(w.i),
-        n_shards=lambda w: int(w.n),
+        settings=named(
+            render=render_params,
+            images=batch_images,
+            shard=wildcard("i", int),
+            n_shards=wildcard("n", int),
+        ),
     script:
         "../scripts/render_shard.py"

@@ -28,9 +28,11 @@ rule index:
         "../envs/actgrid.yaml"
     threads: 1
     params:
-        dataset="{dataset}",
-        folder=lambda w: paths.dataset_dir(RESULTS, w.dataset),
-        grids=lambda w: PLAN.grid_dirs(w.dataset),
-        atlases=lambda w: PLAN.atlas_dirs(w.dataset),
+        settings=named(
+            dataset=wildcard("dataset"),
+            folder=lambda w: paths.dataset_dir(RESULTS, w.dataset),
+            grids=lambda w: PLAN.grid_dirs(w.dataset),
+            atlases=lambda w: PLAN.atlas_dirs(w.dataset),
+        ),
     script:
         "../scripts/index.py"

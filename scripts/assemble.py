@@ -1,12 +1,13 @@
 """Snakemake entry point: rule assemble."""
 
 import json
+from types import SimpleNamespace
 
 from actgrid.assemble import assemble_batch
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-params = snakemake.params
+params = SimpleNamespace(**snakemake.params.settings)
 reports = assemble_batch(
     snakemake.input.targets,
     snakemake.input.get("groups"),

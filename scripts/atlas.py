@@ -1,12 +1,13 @@
 """Snakemake entry point: rule atlas."""
 
 import json
+from types import SimpleNamespace
 
 from actgrid import atlas, viewer
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-out, params = snakemake.output, snakemake.params
+out, params = snakemake.output, SimpleNamespace(**snakemake.params.settings)
 report = atlas.assemble(
     snakemake.input.bins,
     snakemake.input.shards,

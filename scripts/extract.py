@@ -4,11 +4,12 @@ rules)."""
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-run, params = snakemake.resources, snakemake.params
+run, params = snakemake.resources, SimpleNamespace(**snakemake.params.settings)
 
 from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 

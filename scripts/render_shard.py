@@ -1,11 +1,12 @@
 """Snakemake entry point: rules render_shard and atlas_render_shard."""
 
 import json
+from types import SimpleNamespace
 
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
-run, params = snakemake.resources, snakemake.params
+run, params = snakemake.resources, SimpleNamespace(**snakemake.params.settings)
 
 from actgrid.devices import start_tensorflow  # noqa: E402  (after the log redirect)
 
@@ -15,7 +16,7 @@ from actgrid import render  # noqa: E402
 from actgrid.params import RenderParams  # noqa: E402
 
 render.run_shard(
-    render.photos(params.images, snakemake.input.targets, snakemake.input.get("groups")),
+    render.subjects(params.images, snakemake.input.targets, snakemake.input.get("groups")),
     snakemake.input.get("shared"),
     snakemake.output[0],
     RenderParams(**params.render),

@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from actgrid import assemble, files, metrics, render
+from actgrid import files, images, metrics, render
 
 
 def test_tile_grid_is_row_major():
     tiles = np.zeros((6, 2, 2, 3))
     for i in range(6):
         tiles[i] = i
-    grid = assemble.tile_grid(tiles, 2, 3)
+    grid = images.tile_grid(tiles, 2, 3)
     assert grid.shape == (4, 6, 3)
     for i in range(6):
         r, c = divmod(i, 3)
@@ -17,7 +17,7 @@ def test_tile_grid_is_row_major():
 
 def test_crop():
     tiles = np.random.rand(2, 48, 48, 3)
-    out = assemble.crop_tiles(tiles, 2)
+    out = images.crop_tiles(tiles, 2)
     assert out.shape == (2, 44, 44, 3)
     np.testing.assert_array_equal(out[0, 0, 0], tiles[0, 2, 2])
 
@@ -90,6 +90,6 @@ def test_spearman_is_scipys_with_ties():
 def test_photo_patches_are_centred_on_cells():
     image = np.zeros((40, 40, 3), np.uint8)
     image[10:20, 30:40] = 255  # cell (0, 1) of a 2×2 grid spans rows 0..20, cols 20..40
-    patches = metrics.photo_patches(image, (2, 2), 10)
+    patches = images.photo_patches(image, (2, 2), 10)
     assert patches.shape == (4, 10, 10, 3)
     assert patches[1].mean() > patches[0].mean()

@@ -97,7 +97,7 @@ def test_patches_are_cut_from_the_photo_file_and_a_changed_photo_is_refused(tmp_
         "origin": np.array([[0, 1, 1]]),
         "attrs": {"input_size": 32, "resize": "stretch"},
         "images": [str(photo)],
-        "image_sha256": [images.sha256(photo)],
+        "image_sha256": [files.sha256(photo)],
         "grid_shape": np.array([[4, 4]]),
     }
     patches = atlas.cut_patches(samples, np.array([[0, -1]]), 8, images.MAX_PIXELS)

@@ -41,7 +41,7 @@ def _photos(tmp_path, model, names):
         acts = _activations(tmp_path / f"{name}.h5", model, seed=i, name=name)
         groups = tmp_path / f"{name}_groups.h5"
         factorize.run(acts, [name], groups, 3, "error", seed=0)
-        photos.append(render.Photo(name, str(acts), str(groups)))
+        photos.append(render.Subject(name, str(acts), str(groups)))
     return photos
 
 

@@ -102,7 +102,7 @@ args = json.loads(sys.argv[1])
 snakemake = types.SimpleNamespace(
     log=[args["log"]],
     threads=1,
-    params=types.SimpleNamespace(**args["params"]),
+    params=types.SimpleNamespace(settings=args["params"]),
     input=Namedlist(fromdict={"targets": args["activations"]}),
     output=[args["out"]],
     resources=types.SimpleNamespace(

@@ -28,7 +28,7 @@ CASES = {
     ),
     "missing dataset folder": (
         {"datasets": {"d": {"images": "no/such/folder"}}},
-        "dataset 'd': no/such/folder is not a folder, glob or sample sheet",
+        "dataset 'd': no/such/folder is not a folder, glob, sample sheet or image file",
     ),
     "empty dataset": ({"datasets": {"d": {"images": "EMPTY"}}}, "dataset 'd': no images found"),
     "duplicate image names": (

@@ -6,7 +6,7 @@ import tensorflow as tf
 from PIL import Image
 from scipy import ndimage
 
-from actgrid import images, metrics
+from actgrid import images
 from actgrid.optvis import objectives, param, transform
 
 
@@ -127,7 +127,7 @@ def test_photo_patches_are_centred_on_their_cells():
     h, w, rows, cols, size = 40, 60, 5, 6, 8
     yy, xx = np.mgrid[0:h, 0:w]
     image = np.stack([xx * 4, yy * 4, np.zeros_like(xx)], -1).astype(np.uint8)  # pixel = coords
-    patches = metrics.photo_patches(image, (rows, cols), size) * 255 / 4
+    patches = images.photo_patches(image, (rows, cols), size) * 255 / 4
     for i, patch in enumerate(patches):
         r, c = divmod(i, cols)
         centre_x = patch[..., 0].mean()  # mean pixel index: the patch's centre

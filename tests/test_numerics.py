@@ -32,13 +32,13 @@ def test_nan_during_optimization_fails_the_shard_and_writes_nothing(tmp_path, mo
     monkeypatch.setattr(extract, "features_for", lambda *a: _nan_features(real(*a)))
     out = tmp_path / "shard0.h5"
     with pytest.raises(FloatingPointError, match="shard 1/2: objective became NaN/Inf near step"):
-        render.run_shard([render.Photo("p", acts)], None, out, PARAMS, 0, 2, {"input_size": 96})
+        render.run_shard([render.Subject("p", acts)], None, out, PARAMS, 0, 2, {"input_size": 96})
     assert list(tmp_path.iterdir()) == [acts]  # no shard, no temporary file
 
 
 def test_finite_run_of_the_same_shard_writes_it(tmp_path):
     acts = _activations(tmp_path / "activations.h5", from_config(input_size=96))
-    photos = [render.Photo("p", acts)]
+    photos = [render.Subject("p", acts)]
     render.run_shard(photos, None, tmp_path / "shard.h5", PARAMS, 0, 1, {"input_size": 96})
     cells = files.read_shards([tmp_path / "shard.h5"], "p")
     assert cells["tiles"].shape == (36, 24, 24, 3)

@@ -82,7 +82,7 @@ def test_naive_renders_every_cell_each_step_and_naive_sampled_a_batch(
         PARAMS, method=method, steps=2, adam="dense", batch_size=None if method == "naive" else 8
     )
     with caplog.at_level(logging.INFO, logger="actgrid"):
-        render.run_shard([render.Photo("p", acts)], None, tmp_path / "s.h5", p, 0, 1, {})
+        render.run_shard([render.Subject("p", acts)], None, tmp_path / "s.h5", p, 0, 1, {})
     assert f"36 cells, batch {batch} " in caplog.text
     cells = files.read_shards([tmp_path / "s.h5"], "p")
     assert set(np.unique(cells["retrieval"])) <= {0, 1}
@@ -112,7 +112,7 @@ def test_out_of_memory_starts_again_in_more_chunks_and_says_so(tmp_path, caplog,
         return run(self, n_steps)
 
     monkeypatch.setattr(TileOptimizer, "run", small_device)
-    photo = [render.Photo("p", acts)]
+    photo = [render.Subject("p", acts)]
     with caplog.at_level(logging.INFO, logger="actgrid"):
         render.run_shard(photo, None, tmp_path / "s.h5", p, 0, 1, {}, chunks=1, retries=2)
     assert "out of memory in 1 chunk(s)" in caplog.text

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from actgrid import assemble, results
+from actgrid import images, results
 
 
 def _shard_cells(shard_files, image: str, key: str) -> np.ndarray:
@@ -47,9 +47,9 @@ def test_grids_by_config_and_by_folder_hold_what_the_files_hold(tiny_run):
         assert grid.tiles.shape == (8, 8, 32, 32, 3)
         tiles = grid.tiles.reshape(64, 32, 32, 3)  # 8 bits, exactly as the grid shows them:
         assert np.array_equal(np.round(tiles * 255) / np.float32(255), tiles)
-        cropped = assemble.crop_tiles(tiles, 2)  # the default assemble.crop
+        cropped = images.crop_tiles(tiles, 2)  # the default assemble.crop
         np.testing.assert_array_equal(
-            assemble.to_uint8(assemble.tile_grid(cropped, 8, 8)), grid.picture
+            images.to_uint8(images.tile_grid(cropped, 8, 8)), grid.picture
         )
         with open(grid.folder / "cells.tsv") as f:
             table = list(csv.DictReader(f, delimiter="\t"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from actgrid.models.base import Model
 from actgrid.models.efficientnet_lite import EfficientNetLite
-from actgrid.models.files import ModelError
+from actgrid.models.sources import ModelError
 from actgrid.models.graph_models import FrozenGraph, SavedModel
 from actgrid.models.keras_models import KerasApplication, KerasFile
 

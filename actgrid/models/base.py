@@ -9,7 +9,7 @@ from functools import cached_property
 
 from actgrid.models import layer_cache
 from actgrid.files import sha256
-from actgrid.models.files import ModelError, local_file
+from actgrid.models.sources import ModelError, local_file
 
 LayerShapes = dict[str, tuple[int, int, int]]
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from actgrid.models.base import Model, unknown_layer
 from actgrid.files import sha256
-from actgrid.models.files import ModelError
+from actgrid.models.sources import ModelError
 from actgrid.pth import load_state_dict
 
 BN_EPS = 1e-3

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from actgrid.models.base import FromFile, Model, unknown_layer
-from actgrid.models.files import ModelError
+from actgrid.models.sources import ModelError
 
 # Operation types whose output is a layer worth visualizing (others: constants, reads, shapes).
 LAYER_OPS = {

@@ -10,7 +10,7 @@ from functools import cached_property
 from actgrid.models import layer_cache
 from actgrid.models.base import FromFile, Model, unknown_layer
 from actgrid.files import sha256
-from actgrid.models.files import ModelError
+from actgrid.models.sources import ModelError
 
 
 def values_sha256(net) -> str:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from actgrid import files
-from actgrid.models.files import ModelError, cache_dir
+from actgrid.models.sources import ModelError, cache_dir
 
 
 def cache_path(model, input_size: int) -> Path:

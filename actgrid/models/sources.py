@@ -1,4 +1,4 @@
-"""Model files: the local model cache, and fetching a URL into it once."""
+"""Where models come from: the local model cache, and fetching a URL into it once."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ Lucid's ``render_activation_grid_less_naive(img, model, layer, W, n_groups, n_st
 call. The workflow's stages (extract, factorize, render, assemble) run here one after another
 with the code their jobs run, into the results tree the workflow writes, and the ``Grid`` that
 ``actgrid.results`` opens comes back. The same photo and settings give the workflow's tiles
-(tests/test_notebook.py): run it in a fresh process, as a job is, for the same bits.
+(tests/test_notebook.py): run it in a fresh process, as a job is, with a render job's
+``threads=2``, for the same bits.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def render_grid(
     groups: int | None = None,
     results="results",
     dataset: str = "notebook",
+    threads: int | None = None,
     **render,
 ) -> Grid:
     """Render the grid of the image file ``photo`` and return it (``actgrid.results.Grid``).
@@ -44,7 +46,9 @@ def render_grid(
     (``tile_size=48``, ``batch_size=64``, ``n_shards=2`` ...: the shards run one after
     another); ``groups``: the NMF's k. Defaults are config.yaml's. The grid is written to
     ``<results>/<dataset>/batches/...``, where the workflow would write it, overwriting a
-    grid rendered there before with the same settings.
+    grid rendered there before with the same settings. ``threads``: TensorFlow's (default:
+    every core; the workflow's render jobs take 2, so pass 2 for their bits on a machine
+    with more cores).
     """
     from actgrid.models import from_config
 
@@ -53,7 +57,7 @@ def render_grid(
     checks.check_layers(config, network)
     plan = paths.Plan(config, network.identity)
     (names,) = plan.batch_names()
-    _start_tensorflow()
+    _start_tensorflow(threads or os.cpu_count() or 1)
     folder = _run_stages(config, plan, names, network)
     return Grid(folder)
 
@@ -78,13 +82,13 @@ def _config(photo, model, layer, method, steps, groups, results, dataset, render
     return load_config(config)
 
 
-def _start_tensorflow() -> None:
-    """TensorFlow as a job starts it (``devices.start_tensorflow``), on all this machine's
-    cores; already started in this process, it keeps its own settings."""
+def _start_tensorflow(threads: int) -> None:
+    """TensorFlow as a job starts it (``devices.start_tensorflow``), on ``threads`` threads;
+    already started in this process, it keeps its own settings."""
     from actgrid.devices import start_tensorflow
 
     try:
-        start_tensorflow(os.cpu_count() or 1, gpu=True)
+        start_tensorflow(threads, gpu=True)
     except RuntimeError:
         log.warning(
             "TensorFlow was started before render_grid: its settings stay, and the tiles may "

@@ -24,6 +24,7 @@ grid = actgrid.render_grid(
     tile_size={TWO_METHODS["render"]["tile_size"]},
     batch_size={TWO_METHODS["render"]["batch_size"]},
     n_shards={TWO_METHODS["render"]["n_shards"]},
+    threads=2,  # a render job's
 )
 print("grid in", grid.folder)
 """

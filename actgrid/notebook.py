@@ -116,9 +116,9 @@ def _run_stages(config: dict, plan: paths.Plan, names: dict, network) -> Path:
     groups = None
     if p.method_spec.has_groups:
         groups = f"{paths.groups_dir(results, **names)}/{paths.GROUPS}"
-        k = tags.parse_groups_tag(names["groups"])
+        nmf = tags.parse_groups_tag(names["groups"])
         factorize.run(
-            activations, list(images), groups, k["k"], k["negative"], config["nmf"]["seed"]
+            activations, list(images), groups, nmf["k"], nmf["negative"], config["nmf"]["seed"]
         )
     subjects = render.subjects(list(images), activations, groups)
     folder, n = paths.render_dir(results, **names), plan.n_shards

@@ -29,7 +29,8 @@ class RowAdam(tf.Module):
         super().__init__()
         self.dense = dense
         self.param = param
-        state = state or AdamState.start(param.numpy())
+        if state is None:
+            state = AdamState.start(param.numpy())
         self.m = tf.Variable(state.m, name="m")
         self.v = tf.Variable(state.v, name="v")
         self.t = tf.Variable(state.t, name="t")

@@ -103,14 +103,14 @@ def grid_tiles(unique: np.ndarray, size: int, groups=None, group_weights=None, m
     shared grid); without, each tile is its own image (the naive grid)."""
     import tensorflow as tf
 
-    variables = (tf.Variable(unique, name="unique"), None)
+    unique_var = tf.Variable(unique, name="unique")
     if groups is None:
 
         def image_f(idx, unique_rows, group_params=None):
             return to_valid_rgb(spectra_to_images(unique_rows, size))
 
-        return variables, image_f
-    variables = (variables[0], tf.Variable(groups, name="groups"))
+        return (unique_var, None), image_f
+    groups_var = tf.Variable(groups, name="groups")
     weights_of_cells = tf.constant(group_weights, tf.float32)
 
     def image_f(idx, unique_rows, group_params):
@@ -119,4 +119,4 @@ def grid_tiles(unique: np.ndarray, size: int, groups=None, group_weights=None, m
         mixed = tf.reshape(weights @ flat, tf.shape(unique_rows))  # faster than an einsum
         return to_valid_rgb(spectra_to_images(mix[0] * unique_rows + mix[1] * mixed, size))
 
-    return variables, image_f
+    return (unique_var, groups_var), image_f

@@ -106,8 +106,9 @@ def test_swapped_values_are_detected(done, config_of):
     assert planned(done) == GRIDS
 
 
-def test_group_count_reruns_all_but_extraction(done, config_of):
-    config_of(changed("nmf", "groups", 4))
+@pytest.mark.parametrize("key,value", [("groups", 4), ("seed", 1)])
+def test_nmf_setting_reruns_all_but_extraction(done, config_of, key, value):
+    config_of(changed("nmf", key, value))
     assert planned(done) == FROM_NMF
 
 

@@ -39,6 +39,7 @@ include: "rules/render.smk"
 include: "rules/assemble.smk"
 include: "rules/view.smk"
 include: "rules/atlas.smk"
+include: "rules/dictionary.smk"
 include: "rules/list_layers.smk"
 
 
@@ -47,4 +48,6 @@ rule all:
     input:
         all_grids(),
         all_atlases(),
+        all_dictionaries(),
+        all_layer_pages(),
         all_indexes(),

@@ -76,11 +76,13 @@ def assemble_batch(
     images: list[str],
     names: dict,
     render: dict,
+    dictionary: bool = False,
     **settings,
 ) -> dict:
     """Every grid of a batch (its photos ``images``), each in its own folder of ``out_dir``:
     its pictures and figures (``assemble``, which takes ``render`` and the ``settings``) and
-    its viewer. ``names``: where the grids come from (dataset, model, layer, groups).
+    its viewer (showing the layer's icons with ``dictionary``). ``names``: where the grids
+    come from (dataset, model, layer, groups).
 
     Returns each photo's figures."""
     from actgrid import viewer
@@ -101,6 +103,7 @@ def assemble_batch(
         inputs["metrics"] = out.metrics
         if groups_path:
             inputs.update(groups=groups_path, shard=shard_paths[0])
-        data = viewer.viewer_data(inputs, {**names, "image": image}, render)
+        icons = dictionary and paths.icons_link(folder, "grid", names["model"], names["layer"])
+        data = viewer.viewer_data(inputs, {**names, "image": image}, render, icons or None)
         viewer.write_viewer(folder / paths.VIEWER, data)
     return reports

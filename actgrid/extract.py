@@ -102,6 +102,8 @@ def extract(
 
 
 def features_for(attrs: dict, model_cfg: dict):
-    """The features that made an activations file's, from the configured model."""
+    """The features that made an activations file's (or a targets file's), from the configured
+    model; with Lucid's redirected ReLU gradients where the file asks for them (a dictionary's
+    channels: ``relu_gradient``)."""
     model = matching(model_cfg, attrs["model_id"], int(attrs["input_size"]))
-    return model.features(attrs["layer"])
+    return model.features(attrs["layer"], attrs.get("relu_gradient") == "redirected")

@@ -41,6 +41,7 @@ from actgrid.optvis.state import FIELDS, AdamState
 
 ACTIVATIONS, GROUPS, SHARED, SHARD = "activations", "groups", "render_shared", "render_shard"
 SAMPLES, LAYOUT, BINS = "atlas_samples", "atlas_layout", "atlas_bins"
+CHANNELS = "dictionary_channels"
 FORMAT_VERSION = 2  # 2: activations and groups files hold a batch of photos
 #: each kind's format where it is not FORMAT_VERSION (shard 3: tiles as a WebP, group images;
 #: samples 3: each photo's file, checksum and grid instead of its batch's activations file)
@@ -345,6 +346,15 @@ def read_bins(path) -> dict:
     return out
 
 
+def write_channels(out, channels: int, attrs: dict) -> None:
+    """A layer's semantic dictionary targets: one unit vector a channel, [C, C] (Lucid's
+    channel objective is the ``direction`` of its unit vector without ``cossim_pow``)."""
+    targets = np.eye(channels, dtype=np.float32)
+    with write_h5(out, CHANNELS, nbytes(targets)) as f:
+        f.create_dataset("targets", data=targets, **FAST_GZIP)
+        f.attrs.update(attrs)
+
+
 # --- what a render job renders ---------------------------------------------------------------
 def kind_of(path) -> str | None:
     """An actgrid HDF5 file's kind, or None for anything else."""
@@ -355,12 +365,17 @@ def kind_of(path) -> str | None:
         return None
 
 
-def read_targets(path, photo: str) -> tuple[np.ndarray, dict, Callable[[int], np.ndarray]]:
+def read_targets(path, photo: str) -> tuple[np.ndarray, dict, Callable[[int], np.ndarray] | None]:
     """What a render job renders, read once: the vectors [N, C], the file's attributes, and a
     function of the tile size giving each vector's reference picture [N, size, size, 3] in
-    [0, 1]. From an activations file: ``photo``'s cells (row-major) and its own patch around
-    each; from a bins file: an atlas's filled bins and each one's most typical patch."""
-    if kind_of(path) != BINS:
+    [0, 1] (None where the vectors have none). From an activations file: ``photo``'s cells
+    (row-major) and its own patch around each; from a bins file: an atlas's filled bins and
+    each one's most typical patch; from a dictionary's channels file: a unit vector a channel."""
+    kind = kind_of(path)
+    if kind == CHANNELS:
+        with open_h5(path, CHANNELS) as f:
+            return read(f, "targets"), dict(f.attrs), None
+    if kind != BINS:
         acts, image, attrs = read_activations(path, photo)
         return (
             acts.reshape(-1, acts.shape[-1]),

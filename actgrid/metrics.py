@@ -65,6 +65,12 @@ def target_figures(means: np.ndarray, targets: np.ndarray, cells: np.ndarray) ->
     }
 
 
+def no_figures(n: int) -> dict:
+    """``target_figures`` of ``n`` images that have no references to measure (a dictionary's
+    icons have no photo patch): NaN faithfulness, retrieval -1."""
+    return {"faithfulness": np.full(n, np.nan, np.float32), "retrieval": np.full(n, -1, np.int8)}
+
+
 def _mean_across_borders(edges: dict, order: np.ndarray, rows: int, cols: int) -> float:
     """Mean pixel change across the borders of neighbouring tiles, tile ``order[i]`` in place
     ``i`` (row-major); ``edges``: each tile's outermost pixel rows and columns."""

@@ -10,8 +10,11 @@ and what a path holds, from the path.
     <results>/<dataset>/atlas/<model>/<layer>/samples.h5, layout.h5, bins.h5
         .../<groups>/groups.h5                                            NMF of the bins' targets
         .../<groups>/<render>/atlas.png, patches.png, atlas.json, viewer.html, shards<n>/...
-    <results>/<dataset>/index.html, metrics.tsv (with each grid's folder), and each folder's
-    logs/<stage>.log
+    <results>/<dataset>/layers/<model>/<layer>/layer.html, patches.jpg    a layer's channels
+    <results>/<dataset>/index.html, metrics.tsv (with each grid's folder)
+    <results>/dictionary/<model>/<layer>/channels.h5                  the semantic dictionary:
+        .../icons.png, icons.js, dictionary.json, <render>/shards<n>/...  an icon a channel
+    and each folder's logs/<stage>.log
 
 Every stage works on a batch of photos (``actgrid.batches``: content-defined, so adding or
 changing a photo reruns its own batch's jobs only). The folder names come from ``actgrid.tags``
@@ -46,9 +49,18 @@ PATCHES = "patches.png"
 ATLAS_FIGURES = "atlas.json"
 INDEX = "index.html"
 METRICS_TABLE = "metrics.tsv"
+CHANNELS = "channels.h5"
+ICONS = "icons.png"
+ICONS_SCRIPT = "icons.js"
+DICTIONARY_FIGURES = "dictionary.json"
+LAYER_PAGE = "layer.html"
+CHANNEL_PATCHES = "patches.jpg"
 
-#: the files of a finished atlas and of a dataset's index (the workflow's targets)
+#: the files of a finished atlas, dictionary, layer page and dataset index (the workflow's
+#: targets)
 ATLAS_FILES = (ATLAS, PATCHES, THUMBNAIL, ATLAS_FIGURES, VIEWER)
+DICTIONARY_FILES = (ICONS, ICONS_SCRIPT, DICTIONARY_FIGURES)
+LAYER_PAGE_FILES = (LAYER_PAGE, CHANNEL_PATCHES)
 INDEX_FILES = (INDEX, METRICS_TABLE)
 
 
@@ -105,6 +117,33 @@ def atlas_groups_dir(results, groups="{groups}", **names):
 def atlas_render_dir(results, render="{render}", **names):
     """An atlas rendered by one method: its shards, picture, figures and viewer."""
     return f"{atlas_groups_dir(results, **names)}/{render}"
+
+
+def dictionary_dir(results, model="{model}", layer="{layer}", **_):
+    """A layer's semantic dictionary (one for every dataset): its channels, icons, figures."""
+    return f"{results}/dictionary/{model}/{layer}"
+
+
+def dictionary_render_dir(results, render="{render}", **names):
+    """The render folder of a dictionary's icons: its shards."""
+    return f"{dictionary_dir(results, **names)}/{render}"
+
+
+def layer_page_dir(results, dataset="{dataset}", model="{model}", layer="{layer}", **_):
+    """A dataset's page of a layer's channels: icons, strongest patches, how often each leads."""
+    return f"{dataset_dir(results, dataset)}/layers/{model}/{layer}"
+
+
+#: how many folders below the results folder each kind of page lies
+PAGE_DEPTHS = {"grid": 9, "atlas": 6, "layer": 4}
+
+
+def icons_link(page_folder, kind: str, model: str, layer: str) -> str:
+    """The URL of a layer's ``icons.js`` from a page in ``page_folder`` (a grid's folder, an
+    atlas's render folder or a layer page's folder: ``PAGE_DEPTHS``)."""
+    page_folder = Path(page_folder)
+    results = page_folder.resolve().parents[PAGE_DEPTHS[kind] - 1]
+    return link(Path(dictionary_dir(results, model, layer)) / ICONS_SCRIPT, page_folder.resolve())
 
 
 def log_file(folder, stage: str, i="") -> str:
@@ -173,6 +212,11 @@ class Plan:
             name for name, spec in config["datasets"].items() if spec.get("grids", True)
         ]
         for name in config["datasets"]:
+            if name == "dictionary":
+                raise ValueError(
+                    "config: a dataset may not be named 'dictionary': the results folder of "
+                    "that name holds the layers' semantic dictionaries"
+                )
             if name not in self.grid_datasets and not self.atlas:
                 raise ValueError(
                     f"config: dataset {name!r} has grids: false and atlas.enabled is false: "
@@ -197,6 +241,7 @@ class Plan:
             for method in render["methods"]
         }
         self.n_shards = render["n_shards"]
+        self.dictionary = config.get("dictionary", {}).get("enabled", False)
 
     def batch_names(self, dataset: str | None = None) -> list[dict]:
         """The names of every render batch (of one dataset) at every layer and method:
@@ -246,6 +291,30 @@ class Plan:
 
     def atlas_dirs(self, dataset: str | None = None) -> list[str]:
         return [atlas_render_dir(self.results, **names) for names in self.atlases(dataset)]
+
+    def dictionary_dirs(self) -> list[str]:
+        """Every layer's semantic dictionary folder (with dictionary.enabled)."""
+        if not self.dictionary:
+            return []
+        return [dictionary_dir(self.results, self.model_tag, layer) for layer in self.layers]
+
+    def layer_page_dirs(self, dataset: str | None = None) -> list[str]:
+        """The layer pages of every dataset with grids (of one dataset), with the dictionary."""
+        if not self.dictionary:
+            return []
+        return [
+            layer_page_dir(self.results, name, self.model_tag, layer)
+            for name in self.grid_datasets
+            if dataset in (None, name)
+            for layer in self.layers
+        ]
+
+    def layer_sources(self, dataset: str, model: str, layer: str) -> list[str]:
+        """The activations of a dataset's batches at a layer: what its layer page reads."""
+        return [
+            f"{layer_dir(self.results, dataset, model, layer, batch)}/{ACTIVATIONS}"
+            for batch in self.batches[dataset]
+        ]
 
     def atlas_sources(self, dataset: str, model: str, layer: str) -> list[str]:
         """The files an atlas's sample is drawn from: each batch's activations, or for an

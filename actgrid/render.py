@@ -376,16 +376,18 @@ def _shard_results(opt, tiles, subjects, all_targets, references, cells, state, 
     tiles = to_uint8(tiles)  # kept as the grid shows them: a quarter of the bytes
     objective, tile_means = opt.final_figures(tiles / np.float32(255))  # the tiles as kept
     compiled = tf.function(opt.features, reduce_retracing=True)
-    patch_means = np.concatenate(  # a photo at a time: its bits do not depend on its batch
-        [metrics.layer_means(compiled, r(p.tile_size)[c]) for r, c in zip(references, cells)]
-    )
+    patch_means = [  # a photo at a time: its bits do not depend on its batch
+        None if r is None else metrics.layer_means(compiled, r(p.tile_size)[c])
+        for r, c in zip(references, cells)
+    ]
     ends = np.cumsum([len(c) for c in cells])[:-1]
-    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, tile_means, patch_means)))
+    per_photo = zip(*(np.split(a, ends) for a in (tiles, objective, tile_means)), patch_means)
     results = {}
     for subject, c, t, (tile, obj, *means) in zip(subjects, cells, all_targets, per_photo):
         arrays = {"cells": c, "cells_total": len(t), "tiles": tile, "objective": obj}
         for suffix, m in zip(("", "_photo"), means):
-            for name, values in metrics.target_figures(m, t, c).items():
+            figures = metrics.no_figures(len(c)) if m is None else metrics.target_figures(m, t, c)
+            for name, values in figures.items():
                 arrays[name + suffix] = values
         if p.method_spec.has_groups:  # frozen: as phase one left them
             groups = state[subject.name]["groups"].param

@@ -51,12 +51,26 @@ def group_images(shard_path, image: str) -> list[str]:
     return [png_uri(image) for image in files.read_group_images(shard_path, image)]
 
 
-def viewer_data(inputs, names: dict, render: dict) -> dict:
+def channel_maps(vectors: np.ndarray, *tops) -> dict[str, list[int]]:
+    """Where each channel of the ``top_channels`` lists ``tops`` is active: for each, its value
+    at every row of ``vectors`` [rows, C] over its largest there, in 0..255 (a heat map)."""
+    shown = sorted({c for top in tops for row in top for c, _ in row})
+    maps = {}
+    for c in shown:
+        values = np.maximum(vectors[:, c], 0)
+        peak = values.max()
+        scaled = values / peak if peak > 0 else values
+        maps[str(c)] = np.round(255 * scaled).astype(int).tolist()
+    return maps
+
+
+def viewer_data(inputs, names: dict, render: dict, icons: str | None = None) -> dict:
     """Everything a viewer page shows, from one grid's files.
 
     ``inputs``: its batch's ``activations``, its ``grid``, ``cells``, ``metrics``, and for the
     shared method its batch's ``groups`` and a ``shard`` (for the group images). ``names``:
-    the grid's dataset, image, model, layer and groups; ``render``: its render parameters.
+    the grid's dataset, image, model, layer and groups; ``render``: its render parameters;
+    ``icons``: the link of its layer's icons.js (the semantic dictionary), if there is one.
     """
     acts, photo, _ = files.read_activations(inputs["activations"], names["image"])
     rows, cols, _ = acts.shape
@@ -80,7 +94,9 @@ def viewer_data(inputs, names: dict, render: dict) -> dict:
             "top": top_channels(flat),
         },
         "groups": None,
+        "icons": icons,
     }
+    tops = [data["cells"]["top"]]
     if "groups" in inputs:
         weights, components = files.read_groups(inputs["groups"], names["image"])
         data["groups"] = {
@@ -88,6 +104,8 @@ def viewer_data(inputs, names: dict, render: dict) -> dict:
             "top": top_channels(components),
             "images": group_images(inputs["shard"], names["image"]),
         }
+        tops.append(data["groups"]["top"])
+    data["channelMaps"] = channel_maps(flat, *tops)
     return data
 
 
@@ -119,12 +137,15 @@ def write_viewer(out, data: dict) -> None:
     files.write_text(out, page("viewer.html", data))
 
 
-def atlas_viewer_data(pictures, bins_path) -> dict:
+def atlas_viewer_data(pictures, bins_path, icons: str | None = None) -> dict:
     """Everything an atlas's viewer shows, from its files (``pictures``: ``atlas``,
     ``patches``, ``metrics``) and its bins: the two pictures, the figures, each filled bin's
-    count, figures and patches (one sheet: a row per bin, a column per patch)."""
+    count, figures, strongest channels (with where in the atlas each is active) and patches
+    (one sheet: a row per bin, a column per patch); ``icons``: the link of the layer's
+    icons.js, if there is one."""
     report = files.read_json(pictures.metrics)
-    patches = files.read_bins(bins_path)["patches"]
+    bins = files.read_bins(bins_path)
+    patches, strongest = bins["patches"], top_channels(bins["targets"])
     b, top, size = patches.shape[:3]
     sheet = patches.transpose(0, 2, 1, 3, 4).reshape(b * size, top * size, 3)
     method = tags.method_name(report["groups"])
@@ -135,6 +156,9 @@ def atlas_viewer_data(pictures, bins_path) -> dict:
         "patchesImage": png_uri(files.read_png(pictures.patches), "jpeg"),
         "patchSheet": png_uri(sheet, "jpeg"),
         "patchSize": int(size),
+        "top": strongest,
+        "channelMaps": channel_maps(bins["targets"], strongest),
+        "icons": icons,
     }
 
 
@@ -209,9 +233,12 @@ def atlas_cards(dataset_dir, atlas_dirs) -> list[dict]:
     return cards
 
 
-def write_index(dataset: str, dataset_dir, grid_dirs, out_html, out_tsv, atlas_dirs=()) -> None:
+def write_index(
+    dataset: str, dataset_dir, grid_dirs, out_html, out_tsv, atlas_dirs=(), layer_dirs=()
+) -> None:
     """The dataset's index page (a sortable, paged table of its grids, their thumbnails linking
-    their viewers, and a card per atlas) and metrics.tsv (the grids' figures).
+    their viewers, a card per atlas and a link per layer page) and metrics.tsv (the grids'
+    figures).
 
     The thumbnails are the grids' own files, linked, and each name is written once: the page
     stays small (about 150 bytes a grid) and loads only the thumbnails of the page shown."""
@@ -236,8 +263,44 @@ def write_index(dataset: str, dataset_dir, grid_dirs, out_html, out_tsv, atlas_d
         "viewer": paths.VIEWER,
         "thumbnail": paths.THUMBNAIL,
         "atlases": atlas_cards(dataset_dir, atlas_dirs),
+        "layers": [
+            {
+                "what": f"{Path(folder).name} · {Path(folder).parent.name}",
+                "page": paths.link(Path(folder) / paths.LAYER_PAGE, dataset_dir),
+            }
+            for folder in layer_dirs
+        ],
     }
     files.write_text(out_html, page("index.html", data))
     columns.append("path")  # where its files are, from the dataset's folder
     lines = ["\t".join(columns)] + ["\t".join(str(row[c]) for c in columns) for row in rows]
     files.write_text(out_tsv, "\n".join(lines) + "\n")
+
+
+def write_layer_page(activation_paths, out, names: dict, top: int, patch_size: int) -> None:
+    """A dataset's page of a layer's channels (``out.page``) and their strongest photo patches
+    (``out.patches``, ``dictionary.patch_sheet``): for each channel its icon, its patches and
+    how often it is among a cell's ``TOP_CHANNELS`` strongest; sortable and paged, so that a
+    layer of thousands of channels stays usable. ``names``: dataset, model (tag) and layer."""
+    from actgrid import dictionary
+
+    stats = dictionary.channel_stats(activation_paths, top, TOP_CHANNELS)
+    files.write_jpeg(out.patches, dictionary.patch_sheet(stats, patch_size), quality=90)
+    folder = Path(out.page).parent
+    dataset_dir = folder.parents[2]
+    data = {
+        "title": f"{names['layer']} · {names['dataset']} · channels",
+        "names": names,
+        "cells": int(stats["cells"]),
+        "lead": TOP_CHANNELS,
+        "photos": [name for name, _ in stats["photos"]],
+        "values": np.round(stats["values"], 3).tolist(),
+        "origin": stats["origin"].tolist(),
+        "leads": stats["leads"].tolist(),
+        "patches": paths.CHANNEL_PATCHES,
+        "patchSize": int(patch_size),
+        "patchColumns": dictionary.PATCH_COLUMNS * top,
+        "icons": paths.icons_link(folder, "layer", names["model"], names["layer"]),
+        "index": paths.link(dataset_dir / paths.INDEX, folder),
+    }
+    files.write_text(out.page, page("layer.html", data))

@@ -25,6 +25,7 @@ rule assemble:
             render=render_params,
             crop=config["assemble"]["crop"],
             coherence_side=config["assemble"]["coherence_side"],
+            dictionary=PLAN.dictionary,
         ),
     script:
         "../scripts/assemble.py"

@@ -195,6 +195,7 @@ rule atlas:
             render=render_params,
             crop=config["assemble"]["crop"],
             size_by_count=ATLAS["size_by_count"],
+            dictionary=PLAN.dictionary,
         ),
     script:
         "../scripts/atlas.py"

@@ -1,7 +1,7 @@
 import json
 import os
 
-from actgrid import atlas, checks, datasets, devices, files, paths, tags
+from actgrid import atlas, checks, datasets, devices, dictionary, files, paths, tags
 from actgrid.params import TAG_PATTERN, RenderParams
 from actgrid.models import from_config
 from actgrid.models.layers import format_table
@@ -9,6 +9,8 @@ from actgrid.models.layers import format_table
 RESULTS = config["results"]
 RENDER = config["render"]
 ATLAS = config["atlas"]
+DICTIONARY = config["dictionary"]
+DICTIONARY_RENDER = dictionary.render_params(DICTIONARY)
 MODEL = from_config(config["model"])
 PLAN = paths.Plan(config, MODEL.identity)
 # Folder patterns, the names left as wildcards; every file name is in actgrid/paths.py too.
@@ -20,6 +22,9 @@ GRIDS_DIR = paths.grids_dir(RESULTS)
 ATLAS_DIR = paths.atlas_dir(RESULTS)
 ATLAS_GROUPS_DIR = paths.atlas_groups_dir(RESULTS)
 ATLAS_RENDER_DIR = paths.atlas_render_dir(RESULTS)
+DICTIONARY_DIR = paths.dictionary_dir(RESULTS)
+DICTIONARY_RENDER_DIR = paths.dictionary_render_dir(RESULTS)
+LAYER_PAGE_DIR = paths.layer_page_dir(RESULTS)
 
 # A rule's params are what its jobs compute from: a changed param reruns them. How a job runs
 # but never what it computes is a resource, so changing it reruns nothing: the GPU memory a job
@@ -109,6 +114,11 @@ def dataset_grids(wildcards):
         "grids": PLAN.grids_dirs(wildcards.dataset),
         "atlases": [
             f"{d}/{name}" for d in PLAN.atlas_dirs(wildcards.dataset) for name in paths.ATLAS_FILES
+        ],
+        "layers": [
+            f"{d}/{name}"
+            for d in PLAN.layer_page_dirs(wildcards.dataset)
+            for name in paths.LAYER_PAGE_FILES
         ],
     }
 
@@ -202,3 +212,24 @@ def atlas_shard_files(wildcards):
 def layer_table():
     """The configured model's layers and their output shapes (rule list_layers)."""
     return format_table(MODEL, config["model"]["input_size"])
+
+
+def all_dictionaries():
+    return [f"{d}/{name}" for d in PLAN.dictionary_dirs() for name in paths.DICTIONARY_FILES]
+
+
+def all_layer_pages(dataset=None):
+    return [f"{d}/{name}" for d in PLAN.layer_page_dirs(dataset) for name in paths.LAYER_PAGE_FILES]
+
+
+def layer_sources(wildcards):
+    return PLAN.layer_sources(wildcards.dataset, wildcards.model, wildcards.layer)
+
+
+def dictionary_chunks(wildcards):
+    """A dictionary step's chunks: CELLS_PER_CHUNK icons at a time."""
+    return dictionary.chunks(MODEL.check_layer(wildcards.layer)[2])
+
+
+def layer_names(wildcards):
+    return {"model": wildcards.model, "layer": wildcards.layer}

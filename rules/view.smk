@@ -33,6 +33,7 @@ rule index:
             folder=lambda w: paths.dataset_dir(RESULTS, w.dataset),
             grids=lambda w: PLAN.grid_dirs(w.dataset),
             atlases=lambda w: PLAN.atlas_dirs(w.dataset),
+            layers=lambda w: PLAN.layer_page_dirs(w.dataset),
         ),
     script:
         "../scripts/index.py"

@@ -16,6 +16,7 @@ reports = assemble_batch(
     params.images,
     params.names,
     params.render,
+    params.dictionary,
     crop=params.crop,
     coherence_side=params.coherence_side,
 )

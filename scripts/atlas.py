@@ -1,9 +1,10 @@
 """Snakemake entry point: rule atlas."""
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
-from actgrid import atlas, viewer
+from actgrid import atlas, paths, viewer
 from actgrid.logs import to_log
 
 log = to_log(snakemake.log[0])
@@ -17,5 +18,10 @@ report = atlas.assemble(
     crop=params.crop,
     size_by_count=params.size_by_count,
 )
-viewer.write_atlas_viewer(out.viewer, viewer.atlas_viewer_data(out, snakemake.input.bins))
+names = params.names
+icons = params.dictionary and paths.icons_link(
+    Path(out.viewer).parent, "atlas", names["model"], names["layer"]
+)
+data = viewer.atlas_viewer_data(out, snakemake.input.bins, icons or None)
+viewer.write_atlas_viewer(out.viewer, data)
 log.info("figures: %s", json.dumps({k: v for k, v in report.items() if k != "bins"}))

@@ -7,5 +7,7 @@ from actgrid.viewer import write_index
 
 log = to_log(snakemake.log[0])
 out, params = snakemake.output, SimpleNamespace(**snakemake.params.settings)
-write_index(params.dataset, params.folder, params.grids, out.html, out.tsv, params.atlases)
+write_index(
+    params.dataset, params.folder, params.grids, out.html, out.tsv, params.atlases, params.layers
+)
 log.info("wrote %s and %s", out.html, out.tsv)

@@ -25,7 +25,9 @@ from actgrid import atlas, files, images
 ATLAS = {"enabled": True, "grid_size": 4, "min_count": 3, "top_patches": 3, "images_per_job": 1}
 # the same two photos again as an atlas-only dataset (a batch a photo)
 ONLY = {"images": "images_only", "grids": False}
-CONFIG = {**copy.deepcopy(TINY), "atlas": ATLAS}
+# with the semantic dictionary: the atlas viewer shows the bins' channels' icons
+DICTIONARY = {"enabled": True, "tile_size": 16, "steps": 8}
+CONFIG = {**copy.deepcopy(TINY), "atlas": ATLAS, "dictionary": DICTIONARY}
 CONFIG["datasets"]["only"] = ONLY
 # every atlas stage of the tiny config (shared method, two shards)
 ATLAS_JOBS = {
@@ -250,6 +252,13 @@ def test_atlas_viewer_shows_a_bins_count_and_patches(atlas_run, browser, shots):
             patch = f["patches"][index, 0].astype(float)
         drawn = np.asarray(drawn, float).reshape(24, 24, 4)[..., :3]
         assert np.abs(drawn - patch).mean() < 8
+    icons = page.locator("#d-top .icon")
+    icons.first.wait_for()  # the layer's icons.js arrived
+    assert icons.count() == 6
+    icons.first.hover()
+    heat = page.locator("#heat")
+    assert heat.is_visible()
+    assert heat.get_attribute("data-channel") == icons.first.get_attribute("data-channel")
     page.screenshot(path=str(shots / "atlas_viewer.png"))
     tiles_src = page.locator("#atlas").get_attribute("src")
     page.get_by_role("button", name="Photo patches").click()

@@ -117,13 +117,12 @@ class GraphModel(Model):
         return {name: tuple(graph.get_tensor_by_name(f"{name}:0").shape[1:]) for name in layers}
 
     def layer_function(self, layer: str):
-        import tensorflow as tf
-
         names = self.layer_names
         if layer not in names:
             raise unknown_layer(self.name, layer, names)
-        spec = tf.TensorSpec([None, None, None, self.input_channels], tf.float32)
-        return tf.compat.v1.wrap_function(lambda x: self._import(x, [layer])[0], [spec])
+        # imported into the caller's graph (``features`` traces it): its ops inline, where
+        # redirected ReLU gradients (``optvis.relu``) can reach them
+        return lambda x: self._import(x, [layer])[0]
 
 
 class FrozenGraph(FromFile, GraphModel):

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from actgrid import files
 
@@ -41,7 +42,9 @@ def factorize(flat: np.ndarray, k: int, seed: int = 0, max_iter: int = 1000):
     if k > min(n, c):
         raise FactorizeError(f"{k} NMF groups is more than the {min(n, c)} cells/channels")
     nmf = NMF(n_components=k, init="nndsvda", max_iter=max_iter, random_state=seed)
-    with warnings.catch_warnings():
+    # on one BLAS thread: more split its sums otherwise and change the last bits, so the job
+    # (threads: 1) and render_grid's process (every core) would give other groups
+    with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         weights = nmf.fit_transform(flat)
     components = nmf.components_

@@ -47,8 +47,8 @@ def render_grid(
     another); ``groups``: the NMF's k. Defaults are config.yaml's. The grid is written to
     ``<results>/<dataset>/batches/...``, where the workflow would write it, overwriting a
     grid rendered there before with the same settings. ``threads``: TensorFlow's (default:
-    every core; the workflow's render jobs take 2, so pass 2 for their bits on a machine
-    with more cores).
+    every core; the workflow's TensorFlow jobs take 2, so pass 2 for their bits: oneDNN may
+    split a sum by thread count).
     """
     from actgrid.models import from_config
 

@@ -14,7 +14,7 @@ rule atlas_extract:
         paths.benchmark_file(LAYER_DIR, "atlas_extract")
     conda:
         "../envs/actgrid.yaml"
-    threads: 1
+    threads: TF_THREADS
     resources:
         gpu_memory_mb=GPU_MEMORY_MB,
         max_image_pixels=config["max_image_pixels"],

@@ -32,6 +32,9 @@ LAYER_PAGE_DIR = paths.layer_page_dir(RESULTS)
 # weights are found (results are keyed by the model tag's checksum, not by where files lie).
 # Each rule's params are one dict (``named``): Snakemake keys a job's params by their values
 # alone, sorted, so two params that swapped values would rerun nothing.
+# every TensorFlow job's threads: oneDNN may split a sum by thread count, so the stages of
+# one grid share it, and render_grid (one TensorFlow for all stages) can match their bits
+TF_THREADS = 2
 GPU_MEMORY_MB = config["gpus"]["memory_limit_mb"] or 0
 MODEL_SOURCE = json.dumps(config["model"], sort_keys=True)
 NMF_SEED = config["nmf"]["seed"]

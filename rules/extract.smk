@@ -9,7 +9,7 @@ rule extract:
     cache: "omit-software"
     conda:
         "../envs/actgrid.yaml"
-    threads: 1
+    threads: TF_THREADS
     resources:
         gpu_memory_mb=GPU_MEMORY_MB,
         max_image_pixels=config["max_image_pixels"],

@@ -9,7 +9,7 @@ rule render_shared:
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         chunks=RENDER["chunks"],
@@ -36,7 +36,7 @@ rule render_shard:
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
-    threads: 2
+    threads: TF_THREADS
     resources:
         gpu=1,
         chunks=RENDER["chunks"],

@@ -82,15 +82,29 @@ def _mean_across_borders(edges: dict, order: np.ndarray, rows: int, cols: int) -
     return float(sum(a.sum() for a in across) / sum(a.size for a in across))
 
 
-def seam(tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int = 0) -> dict:
+def block_means(tiles: np.ndarray, block: int) -> np.ndarray:
+    """Tiles [n, s, s, ...] averaged over ``block``×``block`` pixels (the last partial block
+    cut): [n, s // block, s // block, ...]."""
+    n, s = tiles.shape[:2]
+    k = s // block
+    t = tiles[:, : k * block, : k * block]
+    return t.reshape(n, k, block, k, block, *tiles.shape[3:]).mean(axis=(2, 4))
+
+
+def seam(
+    tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int = 0, block: int = 1
+) -> dict:
     """Seams between neighbouring tiles of a grid (tiles in row-major order, as shown).
 
     ``jump``: how much more the pixels change across a tile border than between neighbouring
     pixels inside a tile; ``shuffled``: the same for the tiles in random places (mean of
     ``shuffles`` seeded orders); ``ratio`` = jump / shuffled: 1 is no smoother than a random
-    placement, lower is smoother.
+    placement, lower is smoother. ``block`` > 1: the tiles averaged over blocks of that many
+    pixels first (``block_means``): colour and light only, not fine texture (it separated
+    settings no better: docs/quality.md).
     """
     rng = np.random.default_rng(seed)
+    tiles = block_means(tiles, block) if block > 1 else tiles
     inside = (np.abs(np.diff(tiles, axis=1)), np.abs(np.diff(tiles, axis=2)))
     scale = max(float(sum(a.sum() for a in inside) / sum(a.size for a in inside)), 1e-12)
     edges = {"left": tiles[:, :, 0], "right": tiles[:, :, -1]}
@@ -105,12 +119,27 @@ def seam(tiles: np.ndarray, rows: int, cols: int, shuffles: int = 16, seed: int 
     return {"jump": jump, "shuffled": float(shuffled), "ratio": float(jump / shuffled)}
 
 
+def colour_figures(tiles: np.ndarray) -> dict[str, np.ndarray]:
+    """How much each RGB tile [n, h, w, 3] in [0, 1] stands out, per tile: ``contrast``, the
+    spread (standard deviation) of its luma (Rec. 601), and ``colourfulness``, Hasler and
+    Süsstrunk's (2003) figure on the opponent channels rg = R - G and yb = (R + G) / 2 - B:
+    their spread plus 0.3 × the length of their mean (0 for grey; on this 0..1 scale about
+    0.13 is "quite colourful", their 33 of 255)."""
+    r, g, b = (tiles[..., i].reshape(len(tiles), -1).astype(np.float64) for i in range(3))
+    luma = 0.299 * r + 0.587 * g + 0.114 * b
+    rg, yb = r - g, (r + g) / 2 - b
+    spread = np.sqrt(rg.var(1) + yb.var(1))
+    mean = np.sqrt(rg.mean(1) ** 2 + yb.mean(1) ** 2)
+    return {
+        "contrast": luma.std(1).astype(np.float32),
+        "colourfulness": (spread + 0.3 * mean).astype(np.float32),
+    }
+
+
 def _pixel_signatures(tiles: np.ndarray, side: int = 8) -> np.ndarray:
     """Tiles blurred and downsampled to side×side by area averaging, flattened."""
-    n, s = tiles.shape[:2]
-    k = s // side
-    t = tiles[:, : k * side, : k * side].reshape(n, side, k, side, k, -1).mean(axis=(2, 4))
-    return t.reshape(n, -1)
+    blocks = block_means(tiles, tiles.shape[1] // side)
+    return blocks[:, :side, :side].reshape(len(tiles), -1)
 
 
 def coherence(

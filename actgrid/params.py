@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from actgrid.methods import Method, method
 
 ADAM = ("dense", "per_cell")
-TRANSFORMS = ("standard", "none")
+TRANSFORMS = ("standard", "standard_batch", "none")
 _NUMBER = r"[0-9][0-9.e+-]*"
 _TAG_RE = re.compile(
     rf"^W(?P<tile_size>\d+)_steps(?P<steps>\d+)(?:_batch(?P<batch_size>\d+))?"

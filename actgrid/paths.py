@@ -240,6 +240,12 @@ class Plan:
             tags.groups_tag(method, k, negative): RenderParams.from_config(render, method)
             for method in render["methods"]
         }
+        #: the atlases' methods: the grids' at ``atlas.steps``
+        icon_steps = config.get("atlas", {}).get("steps") or render["steps"]
+        self.atlas_methods = {
+            g: RenderParams.from_config({**render, "steps": icon_steps}, p.method)
+            for g, p in self.methods.items()
+        }
         self.n_shards = render["n_shards"]
         self.dictionary = config.get("dictionary", {}).get("enabled", False)
 
@@ -286,7 +292,7 @@ class Plan:
             for name in self.images
             if dataset in (None, name)
             for layer in self.layers
-            for g, p in self.methods.items()
+            for g, p in self.atlas_methods.items()
         ]
 
     def atlas_dirs(self, dataset: str | None = None) -> list[str]:

@@ -181,6 +181,8 @@ FIGURES = {
         ("coherence_across_shards",),
         ("coherence_photo",),
         ("seam", "ratio"),
+        ("contrast", "mean"),
+        ("colourfulness", "mean"),
         ("objective", "mean"),
     )
 }

@@ -102,6 +102,8 @@ def workflow_copy(workdir: Path, photos: int, steps: int) -> Path:
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     config["datasets"] = {"bench": {"images": "photos"}}
     config["render"]["steps"] = steps
+    # a model's and layer's semantic dictionary serves every dataset: not a dataset's cost
+    config["dictionary"]["enabled"] = False
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     hook = workdir / "bench_hook"
     hook.mkdir()

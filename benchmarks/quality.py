@@ -73,6 +73,20 @@ def prepare(workdir: Path, names: list[str], config: dict):
     return photos, model_cfg
 
 
+def start(workdir: Path | None, names: list[str], prefix: str):
+    """TensorFlow started as a render job starts it (on every core), the work folder (a new
+    temporary one for None), the default and notebook configs, and the photos' activations and
+    groups (``prepare``): what a benchmark of render settings measures with."""
+    from actgrid.devices import start_tensorflow
+
+    start_tensorflow(os.cpu_count(), True, None)
+    workdir = workdir or Path(tempfile.mkdtemp(prefix=f"actgrid-{prefix}-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    config, notebook_cfg = defaults()
+    photos, model_cfg = prepare(workdir, names, config)
+    return workdir, config, notebook_cfg, photos, model_cfg
+
+
 def measure(workdir: Path, photos, model_cfg: dict, p, label: str) -> dict:
     """Render all photos with ``p`` in one render call, assemble each; their figures and time."""
     from actgrid import assemble, paths, render, viewer
@@ -199,13 +213,7 @@ def main():
         plot(rows, args.out / "quality.png")
         print(table(rows))
         return
-    from actgrid.devices import start_tensorflow
-
-    start_tensorflow(os.cpu_count(), True, None)
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="actgrid-quality-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    config, notebook_cfg = defaults()
-    photos, model_cfg = prepare(workdir, args.images, config)
+    workdir, config, notebook_cfg, photos, model_cfg = start(args.workdir, args.images, "quality")
     rows = []
     for label, p in settings(config["render"], notebook_cfg, args.steps, not args.no_naive):
         rows.append(measure(workdir, photos, model_cfg, p, label.replace(" ", "_")))

@@ -93,3 +93,33 @@ def test_photo_patches_are_centred_on_cells():
     patches = images.photo_patches(image, (2, 2), 10)
     assert patches.shape == (4, 10, 10, 3)
     assert patches[1].mean() > patches[0].mean()
+
+
+def test_seam_ratio_reads_a_photos_own_patches_as_smooth_and_random_tiles_as_not():
+    rng = np.random.default_rng(0)
+    photo = np.cumsum(rng.normal(size=(96, 96, 3)), axis=0).cumsum(axis=1)  # smooth, textured
+    photo = (photo - photo.min()) / np.ptp(photo)
+    patches = photo.reshape(6, 16, 6, 16, 3).transpose(0, 2, 1, 3, 4).reshape(36, 16, 16, 3)
+    noise = rng.random((36, 16, 16, 3))
+    for block in (1, 4):
+        assert metrics.seam(patches, 6, 6, block=block)["ratio"] < 0.5
+        assert metrics.seam(noise, 6, 6, block=block)["ratio"] == pytest.approx(1, abs=0.05)
+    np.testing.assert_array_equal(
+        metrics.block_means(np.arange(16.0).reshape(1, 4, 4), 2)[0], [[2.5, 4.5], [10.5, 12.5]]
+    )
+
+
+def test_colour_figures_of_grey_vivid_and_striped_tiles():
+    grey = np.full((1, 8, 8, 3), 0.5)
+    red = np.zeros((1, 8, 8, 3))
+    red[..., 0] = 1
+    stripes = np.zeros((1, 8, 8, 3))
+    stripes[:, ::2] = 1  # black and white rows: luma 0 and 1
+    f = {
+        name: metrics.colour_figures(t)
+        for name, t in [("grey", grey), ("red", red), ("stripes", stripes)]
+    }
+    assert f["grey"]["contrast"][0] == 0 and f["grey"]["colourfulness"][0] == 0
+    assert f["stripes"]["contrast"][0] == pytest.approx(0.5)
+    assert f["stripes"]["colourfulness"][0] == pytest.approx(0, abs=1e-6)  # contrast, no colour
+    assert f["red"]["colourfulness"][0] == pytest.approx(0.3 * np.hypot(1, 0.5))  # mean, no spread

@@ -207,6 +207,7 @@ def test_atlas_bins_hold_the_means_of_their_samples(atlas_run):
     assert report["bins_filled"] == len(targets) and report["samples"] == 72
     assert [[b["row"], b["col"]] for b in report["bins"]] == places.tolist()
     assert all(-1 <= b["faithfulness"] <= 1 for b in report["bins"])
+    assert 0 < report["contrast"]["mean"] < 0.5 and 0 < report["colourfulness_photo"]["mean"]
     picture = np.asarray(Image.open(render / "atlas.png").convert("RGB"))
     typical = np.asarray(Image.open(render / "patches.png").convert("RGB"))
     side = report["tile_size"]
@@ -297,6 +298,10 @@ def test_changed_settings_rerun_their_atlas_stages_on_and_a_new_photo_from_sampl
         write_config(workdir, {**CONFIG, "atlas": {**ATLAS, change: 2}})
         stages = list(both)[list(both).index(first) :]
         assert planned(workdir, "atlases") == {k: both[k] for k in stages}, change
+    # the icons' own steps: their render and the atlas, not the grids (the index links them)
+    write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "steps": 4}})
+    stages = ["atlas_render_shared", "atlas_render_shard", "atlas"]
+    assert planned(workdir) == {**{k: both[k] for k in stages}, "index": 2}
     # a sample's size: the atlas-only dataset's extraction too (a batch a photo)
     write_config(workdir, {**CONFIG, "atlas": {**ATLAS, "samples_per_photo": 2}})
     assert planned(workdir, "atlases") == {"atlas_extract": 2, **both}

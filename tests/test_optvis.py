@@ -70,6 +70,19 @@ def test_transforms_draw_per_tile_and_fill_grey():
     assert len({y[i].sum().round(2) for i in range(16)}) > 1  # each tile its own draw
 
 
+def test_transforms_per_batch_draw_once_for_every_tile():
+    per_batch = transform.TRANSFORMS["standard_batch"]
+    warps = per_batch.draw(tf.random.Generator.from_seed(1), 16, 32).numpy()
+    assert warps.shape == (16, 8) and (warps == warps[0]).all()
+    # a step's draws from the sampler: the same for a photo alone and beside another
+    from actgrid.optvis.sampling import CellSampler
+
+    alone = CellSampler([20], [8], 3).draw(per_batch, 32)
+    beside = CellSampler([20, 20], [8, 8], 3).draw(per_batch, 32)
+    np.testing.assert_array_equal(beside[1].numpy()[:8], alone[1].numpy())
+    assert (beside[1].numpy() == alone[1].numpy()[0]).all()
+
+
 def test_identity_affine_is_a_shift():
     x = tf.random.uniform([1, 20, 20, 3])
     t = tf.constant([[1, 0, -3, 0, 1, -3, 0, 0]], tf.float32)  # output p -> input p - 3

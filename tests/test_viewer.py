@@ -39,6 +39,8 @@ def test_hovering_a_cell_shows_it_on_both_pictures_with_its_figures(tiny_run, br
     assert (cells["row"][cell], cells["col"][cell]) == (row, col)  # cells.tsv is row-major
     metrics = json.loads((folder / "metrics.json").read_text())
     assert cells["faithfulness"].mean() == pytest.approx(metrics["faithfulness"]["mean"], abs=1e-5)
+    contrast = f"contrast {metrics['contrast']['mean']:.3f} and colourfulness"
+    assert contrast in page.text_content("#summary")
     page.mouse.move(*centre(page, "#grid-wrap", row, col, rows, cols))
     assert page.get_attribute("#detail", "data-cell") == str(cell)
     assert page.text_content("#d-where") == f"cell {cell} · row {row}, col {col}"

@@ -56,6 +56,8 @@ def test_faithfulness_beats_random_tiles(run):
     assert report["faithfulness"]["mean"] > random["faithfulness"].mean() + 0.03
     assert report["retrieval"]["mean"] > random["retrieval"].mean()
     assert 0 < report["seam"]["ratio"] < 1.5 and report["seam"]["jump"] > 0
+    for figure in ("contrast", "colourfulness"):  # the tiles stand out, as the photo does
+        assert 0.01 < report[figure]["mean"] < 0.5 and 0.01 < report[f"{figure}_photo"]["mean"]
     assert set(report) >= {"faithfulness_photo", "coherence", "coherence_across_shards"}
     assert report["grid"] == [8, 8] and report["render"]["steps"] == 128
 

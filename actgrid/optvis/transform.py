@@ -1,10 +1,11 @@
-"""Lucid's standard transforms as one batched affine warp with per-tile random parameters.
+"""Lucid's standard transforms as one batched affine warp.
 
 Lucid applies pad(12, 0.5), jitter(8), random scale (0.90..1.10), random rotation
 (-10..10°, 0 weighted ×5 more) and jitter(4) in sequence. The composition of these is an
-affine map, so every tile gets its own random draw and one bilinear warp
-(``ImageProjectiveTransformV3``) applies all of them; the output keeps the size Lucid gets
-at scale 1 (tile + 12) so shapes stay fixed and the step function never retraces.
+affine map, so one bilinear warp (``ImageProjectiveTransformV3``) applies all of them, with a
+random draw for each tile (``standard``) or, as Lucid draws them, one for a step's whole batch
+(``standard_batch``: neighbouring tiles jittered alike); the output keeps the size Lucid gets at
+scale 1 (tile + 12) so shapes stay fixed and the step function never retraces.
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ class Standard:
         return apply_affine(images, warps, output_size(images.shape[1]))
 
 
+class PerBatch(Standard):
+    """Lucid's standard transforms as Lucid draws them: one draw for all ``n`` tiles."""
+
+    def draw(self, rng: tf.random.Generator, n: int, size: int) -> tf.Tensor:
+        return tf.tile(random_affine(generator_draw(rng, 1), 1, size), [n, 1])
+
+
 class Untransformed(Standard):
     """No random transforms: every step sees the tiles as the final figures do."""
 
@@ -94,4 +102,5 @@ class Untransformed(Standard):
         return None
 
 
-TRANSFORMS = {"standard": Standard(), "none": Untransformed()}  # config render.transforms
+#: config render.transforms
+TRANSFORMS = {"standard": Standard(), "standard_batch": PerBatch(), "none": Untransformed()}

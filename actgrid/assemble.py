@@ -57,11 +57,7 @@ def assemble(
         "coherence_across_shards": metrics.coherence(cropped, targets, cells["shard"], side),
         "coherence_photo": metrics.coherence(patches, targets, side=side),
         "seam": metrics.seam(cropped, rows, cols),
-        **{k: metrics.summary(v) for k, v in metrics.colour_figures(cropped).items()},
-        **{
-            f"{k}_photo": metrics.summary(v)
-            for k, v in metrics.colour_figures(crop_tiles(patches, crop)).items()
-        },
+        **metrics.colour_summaries(cropped, crop_tiles(patches, crop)),
         # the files its cells came from, relative to this grid's folder
         "shards": [os.path.relpath(path, Path(out.metrics).parent) for path in shard_paths],
     }

@@ -332,8 +332,7 @@ def assemble(
         "bins_filled": len(b["targets"]),
         "counts": b["counts"].tolist(),
         **{name: metrics.summary(cells[name]) for name in metrics.CELL_FIGURES},
-        **{k: metrics.summary(v) for k, v in metrics.colour_figures(tiles).items()},
-        **{f"{k}_photo": metrics.summary(v) for k, v in metrics.colour_figures(typical).items()},
+        **metrics.colour_summaries(tiles, typical),
         "bins": [
             {
                 "row": int(row),

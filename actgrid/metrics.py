@@ -136,6 +136,16 @@ def colour_figures(tiles: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def colour_summaries(tiles: np.ndarray, photo_tiles: np.ndarray) -> dict[str, dict]:
+    """``colour_figures`` of rendered tiles and of the photo patches beside them, each
+    summarized (``summary``): ``contrast``, ``colourfulness`` and their ``_photo`` twins."""
+    return {
+        f"{name}{suffix}": summary(values)
+        for suffix, t in (("", tiles), ("_photo", photo_tiles))
+        for name, values in colour_figures(t).items()
+    }
+
+
 def _pixel_signatures(tiles: np.ndarray, side: int = 8) -> np.ndarray:
     """Tiles blurred and downsampled to side×side by area averaging, flattened."""
     blocks = block_means(tiles, tiles.shape[1] // side)

@@ -93,9 +93,10 @@ def main() -> None:
         groups = str(args.groups) if method == "shared" else None
         render.run_shard(render.subjects([NAME], bins, groups), None, shard, p, 0, 1, model_cfg)
         seconds = time.perf_counter() - start
-        tiles = images.crop_tiles(files.read_shards([shard], NAME)["tiles"], 2)
+        rendered = files.read_shards([shard], NAME)["tiles"]
+        tiles = images.crop_tiles(rendered, 2)
         colour = {k: float(v.mean()) for k, v in metrics.colour_figures(tiles).items()}
-        means = metrics.layer_means(features, files.read_shards([shard], NAME)["tiles"])
+        means = metrics.layer_means(features, rendered)
         faith = float(np.mean(np.sum(metrics.unit_rows(means) * metrics.unit_rows(targets), 1)))
         side = int(np.ceil(np.sqrt(len(tiles))))
         padded = np.concatenate([tiles, np.ones((side * side - len(tiles), *tiles.shape[1:]))])

@@ -84,8 +84,8 @@ def extract_sample(
     positions (None: all) drawn with ``seed``, never its full activations."""
     done = extract.run_model(image_paths, model, layer, resize, max_pixels)
     parts = [
-        draw(name, acts, {"image_path": path, "image_sha256": files.sha256(path)}, per_photo, seed)
-        for name, path, _, acts in done
+        draw(name, acts, {"image_path": path, "image_sha256": checksum}, per_photo, seed)
+        for name, path, checksum, _, acts in done
     ]
     _write(out, parts, extract.origin_attrs(model, layer, resize), per_photo, seed)
 

@@ -20,7 +20,8 @@ FORWARD_BATCH = 8  # photos a forward pass: ~2x the photos a second of one at a 
 
 
 def _forward_batches(features, loaded, batch: int):
-    """(path, rgb, activations) for each loaded (path, rgb), ``batch`` photos a call."""
+    """(path, checksum, rgb, activations) for each loaded (path, checksum, rgb), ``batch``
+    photos a call."""
     pending = []
     for item in loaded:
         pending.append(item)
@@ -32,11 +33,11 @@ def _forward_batches(features, loaded, batch: int):
 
 
 def _forward(features, items: list, batch: int):
-    rgbs = np.stack([rgb for _, rgb in items]).astype(np.float32) / np.float32(255)
+    rgbs = np.stack([rgb for *_, rgb in items]).astype(np.float32) / np.float32(255)
     padded = np.concatenate([rgbs, np.zeros((batch - len(items), *rgbs.shape[1:]), np.float32)])
     acts = np.asarray(features(padded))[: len(items)].astype(np.float32)
-    for (path, rgb), a in zip(items, acts):
-        yield path, rgb, a
+    for (path, checksum, rgb), a in zip(items, acts):
+        yield path, checksum, rgb, a
 
 
 def tagged_model(model_cfg: dict, model_tag: str):
@@ -47,22 +48,23 @@ def tagged_model(model_cfg: dict, model_tag: str):
 
 
 def run_model(image_paths: dict[str, str], model, layer: str, resize: str, max_pixels: int):
-    """An iterator of (name, path, image the model saw, activations [H, W, C] at ``layer``)
-    for each photo (name -> path), in order, at ``model.input_size`` (``resize``: how a photo
+    """An iterator of (name, path, its file's SHA-256, image the model saw, activations
+    [H, W, C] at ``layer``) for each photo (name -> path), in order, at ``model.input_size`` (``resize``: how a photo
     is fitted to it). A photo that cannot be read or used stops it with an error naming its
     file."""
     features = model.features(layer)
 
     def load(path):
-        return path, images.model_input(path, model.input_size, resize, max_pixels)
+        rgb = images.model_input(path, model.input_size, resize, max_pixels)
+        return path, files.sha256(path), rgb
 
     batch = 1 if resize == "none" else FORWARD_BATCH
     with ThreadPoolExecutor(1) as reader:
         done = _forward_batches(features, reader.map(load, image_paths.values()), batch)
-        for name, (path, rgb, acts) in zip(image_paths, done):
+        for name, (path, checksum, rgb, acts) in zip(image_paths, done):
             if not np.all(np.isfinite(acts)):
                 raise FloatingPointError(f"{path}: {model.identity} gave NaN/Inf at layer {layer}")
-            yield name, path, rgb, acts
+            yield name, path, checksum, rgb, acts
 
 
 def origin_attrs(model, layer: str, resize: str) -> dict:
@@ -88,17 +90,28 @@ def extract(
     max_pixels: int = images.MAX_PIXELS,
 ) -> None:
     """Run ``model`` on each photo (name -> path) up to ``layer`` (see ``run_model``); write
-    each one's activations [H, W, C] and the input it saw."""
-    photos = {}
-    for name, path, rgb, acts in run_model(image_paths, model, layer, resize, max_pixels):
-        own = dict(
-            image_path=str(path),
-            image_sha256=files.sha256(path),
-            activation_min=float(acts.min()),
-            activation_max=float(acts.max()),
-        )
-        photos[name] = (acts, rgb, own)
-    files.write_activations(out, photos, origin_attrs(model, layer, resize))
+    each one's activations [H, W, C] and the input it saw, in a thread beside the network."""
+    images_size = len(image_paths) * model.input_size**2 * 3  # the file is about twice that
+    attrs = origin_attrs(model, layer, resize)
+    with files.activations_writer(out, attrs, 2 * images_size) as write:
+        with ThreadPoolExecutor(1) as writer:
+            written = [
+                writer.submit(write, name, acts, rgb, _own_attrs(path, checksum, acts))
+                for name, path, checksum, rgb, acts in run_model(
+                    image_paths, model, layer, resize, max_pixels
+                )
+            ]
+            for done in written:
+                done.result()
+
+
+def _own_attrs(path, checksum: str, acts: np.ndarray) -> dict:
+    return dict(
+        image_path=str(path),
+        image_sha256=checksum,
+        activation_min=float(acts.min()),
+        activation_max=float(acts.max()),
+    )
 
 
 def features_for(attrs: dict, model_cfg: dict):

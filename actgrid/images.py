@@ -36,6 +36,10 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     Images over ``max_pixels`` are refused before they are decoded: Pillow's
     decompression-bomb guard stays on, at this limit, and its warning is an error here.
     """
+    return np.asarray(_open_rgb(path, max_pixels))
+
+
+def _open_rgb(path: str | Path, max_pixels: int) -> Image.Image:
     path = Path(path)
     if path.is_file() and path.stat().st_size == 0:
         raise ImageError(f"{path}: empty file (0 bytes)")
@@ -57,22 +61,25 @@ def load_rgb(path: str | Path, max_pixels: int = MAX_PIXELS) -> np.ndarray:
         raise ImageError(f"{path}: not a readable image ({e})") from e
     finally:
         Image.MAX_IMAGE_PIXELS = guard
-    return np.asarray(rgb)
+    return rgb
 
 
 def model_input(path: str | Path, size: int, mode: str, max_pixels: int = MAX_PIXELS) -> np.ndarray:
     """The photo at ``path`` as the model sees it: ``load_rgb`` then ``fit_to_model``."""
-    return fit_to_model(load_rgb(path, max_pixels), size, mode, path)
+    return _fit(_open_rgb(path, max_pixels), size, mode, path)
 
 
 def fit_to_model(rgb: np.ndarray, size: int, mode: str, path: str | Path = "image") -> np.ndarray:
     """Resize (``stretch``), centre-crop then resize (``crop``) or keep (``none``) the image."""
-    h, w = rgb.shape[:2]
+    return _fit(Image.fromarray(rgb), size, mode, path)
+
+
+def _fit(img: Image.Image, size: int, mode: str, path: str | Path) -> np.ndarray:
+    w, h = img.size
     if min(h, w) < MIN_SIDE:
         raise ImageError(
             f"{path}: image is {w}×{h} pixels; actgrid needs at least {MIN_SIDE} px a side"
         )
-    img = Image.fromarray(rgb)
     if mode == "crop":
         side = min(h, w)
         top, left = (h - side) // 2, (w - side) // 2

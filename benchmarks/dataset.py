@@ -66,9 +66,10 @@ if ".snakemake/scripts/" in (sys.argv[0] if sys.argv else ""):
 """
 
 
-def derive_photos(out: Path, count: int, seed: int = 0) -> list[Path]:
+def derive_photos(out: Path, count: int, seed: int = 0, suffix: str = ".png") -> list[Path]:
     """``count`` photos from data/default: each photo, its mirror image, and crops of both;
-    past the 24 fixed crops, seeded random crops (30-90 % of a side), mirrored or not."""
+    past the 24 fixed crops, seeded random crops (30-90 % of a side), mirrored or not; as PNG
+    (``suffix`` .png) or JPEG at quality 90 (.jpg)."""
     sources = sorted((REPO / "data/default").glob("*.png"))
     boxes = [(0, 0, 1, 1), (0, 0, 0.8, 0.8), (0.2, 0.2, 1, 1), (0.1, 0.1, 0.9, 0.9)]
     rng = np.random.default_rng(seed)
@@ -87,8 +88,8 @@ def derive_photos(out: Path, count: int, seed: int = 0) -> list[Path]:
                 w, h = photo.size
                 photo = photo.crop((box[0] * w, box[1] * h, box[2] * w, box[3] * h))
                 photo = ImageOps.mirror(photo) if flip else photo
-                path = out / f"{src.stem}_c{box_i}{'_flip' if flip else ''}.png"
-                photo.save(path)
+                path = out / f"{src.stem}_c{box_i}{'_flip' if flip else ''}{suffix}"
+                photo.save(path, quality=90)
                 made.append(path)
     return made
 

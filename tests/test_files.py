@@ -15,6 +15,26 @@ def test_round_trip(tmp_path):
             files.read(f, "y")
 
 
+def test_activations_compressed_here_read_back_exactly_through_hdf5s_own_gzip(tmp_path):
+    rng = np.random.default_rng(0)
+    acts = np.maximum(rng.normal(size=(7, 5, 33)), 0).astype(np.float32)  # rectified: zeros
+    image = rng.integers(0, 256, (28, 20, 3), dtype=np.uint8)
+    path = tmp_path / "activations.h5"
+    photos = {name: (acts * i, image, {"image_path": f"{name}.png"}) for i, name in enumerate("ba")}
+    files.write_activations(path, photos, {"layer": "l"})
+    assert files.activations_photos(path) == ["b", "a"]
+    for i, photo in enumerate("ba"):
+        got, seen, attrs = files.read_activations(path, photo)
+        np.testing.assert_array_equal(got, acts * i)
+        np.testing.assert_array_equal(seen, image)
+        assert got.dtype == np.float32 and attrs["layer"] == "l"
+        assert attrs["image_path"] == f"{photo}.png"
+    with h5py.File(path) as f:
+        dataset = f["photos/a/activations"]
+        assert dataset.compression == "gzip" and dataset.chunks == acts.shape
+        assert dataset.id.get_storage_size() < acts.nbytes * 0.8
+
+
 def test_failed_write_leaves_nothing(tmp_path):
     path = tmp_path / "b.h5"
     with pytest.raises(RuntimeError):

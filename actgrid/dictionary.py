@@ -6,7 +6,7 @@ The icons are Lucid's channel visualizations: the channel objective (its mean ac
 (``optvis.relu``: at a ReLU, a channel that is 0 on the grey starting image would get no
 gradient and its icon would stay grey), Lucid's parameterization and transforms, every channel
 of the layer one cell of one render (the naive method: every icon every step) through the
-render shards (``actgrid.render``), ``CELLS_PER_CHUNK`` icons at a time.
+render shards (``actgrid.render``), ``render.chunk_cells`` icons at a time.
 
 A dataset's layer page (``channel_stats``) adds, from the activations its batches hold, each
 channel's strongest photo patches and how often the channel is among a cell's strongest
@@ -24,7 +24,6 @@ from actgrid.images import crop_tiles, photo_patches, tile_grid, to_uint8
 from actgrid.params import RenderParams
 
 NAME = "dictionary"  # the icons' name in their render files (where a batch names its photos)
-CELLS_PER_CHUNK = 64  # icons a step computes at once: a render step's memory at batch 64
 ICON_COLUMNS = 32  # icons a row of icons.png
 PATCH_COLUMNS = 8  # channels a row of patches.jpg (each its strongest patches side by side)
 
@@ -43,11 +42,6 @@ def render_params(cfg: dict) -> RenderParams:
         transforms=cfg["transforms"],
         seed=int(cfg["seed"]),
     )
-
-
-def chunks(channels: int) -> int:
-    """The chunks a step of ``channels`` icons is computed in."""
-    return -(-channels // CELLS_PER_CHUNK)
 
 
 def sheet(images: np.ndarray, columns: int) -> np.ndarray:

@@ -122,7 +122,7 @@ def _run_stages(config: dict, plan: paths.Plan, names: dict, network) -> Path:
         )
     subjects = render.subjects(list(images), activations, groups)
     folder, n = paths.render_dir(results, **names), plan.n_shards
-    jobs = dict(chunks=settings["chunks"], retries=settings["retries"])
+    jobs = dict(chunk_cells=settings["chunk_cells"], retries=settings["retries"])
     shared = None
     if p.method_spec.has_shared_phase and n > 1:
         shared = f"{folder}/{paths.SHARED}"

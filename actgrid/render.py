@@ -104,7 +104,7 @@ def grid_optimizer(
     groups: AdamState | None = None,
     group_weights=None,
     train_groups: bool = False,
-    chunks: int = 1,
+    chunk_cells: int | None = None,
 ):
     """The optimizer of a grid's tiles as the workflow runs it (the render jobs, benchmarks and
     tests all build it here): the parameterization (``param.grid_tiles``), objective (Lucid's
@@ -114,7 +114,7 @@ def grid_optimizer(
     ``train_groups``). ``targets`` [cells, C] split into photos by ``cells_per_image``
     (default: one photo); ``batch``: cells a step of each photo (a number or one per photo;
     default ``p.batch_size``, or every cell for a method that does not sample); ``seed``: the
-    steps' random draws; ``chunks``: as ``TileOptimizer``'s."""
+    steps' random draws; ``chunk_cells``: as ``TileOptimizer``'s."""
     from actgrid.optvis import objectives, param, transform
     from actgrid.optvis.adam import RowAdam
     from actgrid.optvis.optimizer import TileOptimizer
@@ -143,7 +143,7 @@ def grid_optimizer(
         transforms=transform.TRANSFORMS[p.transforms],
         groups=None if groups is None else adam(groups_var, groups),
         train_groups=train_groups,
-        chunks=chunks,
+        chunk_cells=chunk_cells,
     )
 
 
@@ -172,7 +172,7 @@ def optimize(opt, steps: int, label: str) -> np.ndarray:
 
     log.info(
         f"{label}: {len(opt.parts)} photo(s), {opt.n} cells, batch {opt.cells_per_step} "
-        f"computed in {len(opt.chunk_bounds)} chunk(s)"
+        f"computed in {opt.chunks} chunk(s)"
     )
     trace, done, first, start = [], 0, 0.0, time.time()
     while done < steps:
@@ -219,7 +219,9 @@ def _device_attrs() -> dict:
     return {"cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", "(unset)")}
 
 
-def _shared_phase(subjects: list[Subject], targets, features, p: RenderParams, chunks: int):
+def _shared_phase(
+    subjects: list[Subject], targets, features, p: RenderParams, chunk_cells: int | None
+):
     """Phase one: every photo's group images and unique images, jointly.
 
     Returns each photo's state, ``state[photo]["unique"|"groups"]`` (``AdamState``s), and
@@ -238,28 +240,31 @@ def _shared_phase(subjects: list[Subject], targets, features, p: RenderParams, c
         groups=AdamState.start(np.concatenate([_initial(k, size, seed, 1) for k in groups])),
         group_weights=_block_diagonal(weights),
         train_groups=True,
-        chunks=chunks,
+        chunk_cells=chunk_cells,
     )
     trace = optimize(opt, p.phase_steps[0], "shared")
     parts = zip(subjects, opt.unique.state().split(cells), opt.groups.state().split(groups))
     return {subject.name: {"unique": u, "groups": g} for subject, u, g in parts}, trace
 
 
-def in_memory(compute, chunks: int, retries: int):
-    """``compute(chunks)``, run again from its start in twice the chunks each time TensorFlow
-    runs out of memory (a GPU's, most often), at most ``retries`` times; returns its result
-    and the chunks it took. A job killed from outside (the OOM killer) is Snakemake's to retry."""
+def in_memory(compute, chunk_cells: int | None, retries: int):
+    """``compute(chunk_cells)``, run again from its start with half the cells a part each time
+    TensorFlow runs out of memory (a GPU's, most often), at most ``retries`` times; returns its
+    result and the ``chunk_cells`` it took (None: a whole step at once, not retried). A job
+    killed from outside (the OOM killer) is Snakemake's to retry."""
     import tensorflow as tf
 
     for attempt in range(retries + 1):
         try:
-            return compute(chunks), chunks
+            return compute(chunk_cells), chunk_cells
         except tf.errors.ResourceExhaustedError as e:
-            if attempt == retries:
+            if attempt == retries or chunk_cells in (None, 1):
                 raise
-            log.warning(f"out of memory in {chunks} chunk(s) ({e.message.splitlines()[0]})")
-            log.warning(f"starting again in {2 * chunks} chunks: less memory, the same steps")
-            chunks *= 2
+            half = -(-chunk_cells // 2)
+            first_line = e.message.splitlines()[0]
+            log.warning(f"out of memory in parts of {chunk_cells} cells ({first_line})")
+            log.warning(f"starting again in parts of {half} cells: less memory, the same steps")
+            chunk_cells = half
 
 
 def run_shared(
@@ -267,7 +272,7 @@ def run_shared(
     out,
     p: RenderParams,
     model_cfg: dict,
-    chunks: int = 1,
+    chunk_cells: int | None = None,
     retries: int = 0,
 ):
     """The shared job (with more than one shard): phase one for every photo of a batch."""
@@ -275,8 +280,8 @@ def run_shared(
     cells = sum(map(len, targets))
     files.check_space(out, space_needed(p, cells, _group_count(subjects), shared_state=True))
     phase_one = lambda c: _shared_phase(subjects, targets, features, p, c)  # noqa: E731
-    (state, trace), chunks = in_memory(phase_one, chunks, retries)
-    attrs = dict(params=repr(p), chunks=chunks, **_device_attrs())
+    (state, trace), chunk_cells = in_memory(phase_one, chunk_cells, retries)
+    attrs = dict(params=repr(p), chunk_cells=chunk_cells or "all", **_device_attrs())
     files.write_shared(out, state, trace, attrs)
 
 
@@ -288,7 +293,7 @@ def run_shard(
     shard: int,
     n_shards: int,
     model_cfg: dict,
-    chunks: int = 1,
+    chunk_cells: int | None = None,
     retries: int = 0,
 ):
     """One shard: continue (shared) or render from scratch (naive) its part of every photo:
@@ -297,7 +302,7 @@ def run_shard(
 
     For the shared method without ``shared_path`` (one shard), the job runs phase one itself
     first: the same steps as a shared job, without a process start and a file in between.
-    ``chunks`` and ``retries``: as ``in_memory``.
+    ``chunk_cells`` and ``retries``: as ``in_memory``.
     """
     all_targets, references, features = _load_batch(subjects, model_cfg)
     cells = [cell_slices(len(t), n_shards)[shard] for t in all_targets]
@@ -305,32 +310,37 @@ def run_shard(
     files.check_space(out, space_needed(p, sum(map(len, cells)), groups, shared_state=False))
     label, seed = f"shard {shard + 1}/{n_shards}", _seed(p.seed, n_shards, shard + 1)
 
-    def render(chunks: int):
+    def render(chunk_cells: int | None):
         """The shard's optimizer after its steps, its trace and phase one's state."""
-        state = _phase_one(subjects, shared_path, all_targets, features, p, chunks)
-        opt = _shard_optimizer(subjects, all_targets, cells, state, features, p, seed, chunks)
+        state = _phase_one(subjects, shared_path, all_targets, features, p, chunk_cells)
+        opt = _shard_optimizer(subjects, all_targets, cells, state, features, p, seed, chunk_cells)
         return opt, optimize(opt, p.phase_steps[1], label), state
 
-    (opt, trace, state), chunks = in_memory(render, chunks, retries)
+    (opt, trace, state), chunk_cells = in_memory(render, chunk_cells, retries)
     tiles = opt.all_images()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
     results = _shard_results(opt, tiles, subjects, all_targets, references, cells, state, p)
-    attrs = dict(params=repr(p), shard=shard, n_shards=n_shards, chunks=chunks, **_device_attrs())
+    parts = chunk_cells or "all"
+    attrs = dict(
+        params=repr(p), shard=shard, n_shards=n_shards, chunk_cells=parts, **_device_attrs()
+    )
     files.write_shard(out, results, trace, attrs)
 
 
-def _phase_one(subjects, shared_path, all_targets, features, p: RenderParams, chunks: int):
+def _phase_one(subjects, shared_path, all_targets, features, p: RenderParams, chunk_cells):
     """Each photo's state after phase one (``_shared_phase``): read from the shared job's
     ``shared_path``, or run here when there is none; {} for a method without the phase."""
     if not p.method_spec.has_shared_phase:
         return {}
     if shared_path is None:
-        return _shared_phase(subjects, all_targets, features, p, chunks)[0]
+        return _shared_phase(subjects, all_targets, features, p, chunk_cells)[0]
     return files.read_shared(shared_path, [subject.name for subject in subjects])
 
 
-def _shard_optimizer(subjects, all_targets, cells, state, features, p: RenderParams, seed, chunks):
+def _shard_optimizer(
+    subjects, all_targets, cells, state, features, p: RenderParams, seed, chunk_cells
+):
     """The optimizer of the shard's ``cells`` of every photo: for the shared method from phase
     one's ``state`` on the frozen group images, else from each cell's initial spectrum; each
     photo samples its share of ``p.batch_size`` (shard cells / cells)."""
@@ -362,7 +372,7 @@ def _shard_optimizer(subjects, all_targets, cells, state, features, p: RenderPar
         seed,
         batch=batch,
         cells_per_image=counts,
-        chunks=chunks,
+        chunk_cells=chunk_cells,
         **shared,
     )
 

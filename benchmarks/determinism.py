@@ -81,7 +81,7 @@ def trial(folder: Path, steps: int, intra: int) -> dict:
     ]
     targets, _, features = render._load_batch(photos, MODEL)
     start = time.perf_counter()
-    state, trace = render._shared_phase(photos, targets, features, p, chunks=1)
+    state, trace = render._shared_phase(photos, targets, features, p, chunk_cells=None)
     seconds = time.perf_counter() - start
     digest = hashlib.sha256(trace.tobytes())
     for name in PHOTOS:

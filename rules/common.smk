@@ -229,10 +229,5 @@ def layer_sources(wildcards):
     return PLAN.layer_sources(wildcards.dataset, wildcards.model, wildcards.layer)
 
 
-def dictionary_chunks(wildcards):
-    """A dictionary step's chunks: CELLS_PER_CHUNK icons at a time."""
-    return dictionary.chunks(MODEL.check_layer(wildcards.layer)[2])
-
-
 def layer_names(wildcards):
     return {"model": wildcards.model, "layer": wildcards.layer}

@@ -34,7 +34,7 @@ use rule render_shard as dictionary_render_shard with:
         paths.benchmark_file(paths.shards_dir(DICTIONARY_RENDER_DIR), "shard", "{i}")
     resources:
         gpu=1,
-        chunks=dictionary_chunks,
+        chunk_cells=RENDER["chunk_cells"],
         retries=RENDER["retries"],
         gpu_memory_mb=GPU_MEMORY_MB,
         model_source=MODEL_SOURCE,

@@ -12,7 +12,7 @@ rule render_shared:
     threads: TF_THREADS
     resources:
         gpu=1,
-        chunks=RENDER["chunks"],
+        chunk_cells=RENDER["chunk_cells"],
         retries=RENDER["retries"],
         gpu_memory_mb=GPU_MEMORY_MB,
         model_source=MODEL_SOURCE,
@@ -39,7 +39,7 @@ rule render_shard:
     threads: TF_THREADS
     resources:
         gpu=1,
-        chunks=RENDER["chunks"],
+        chunk_cells=RENDER["chunk_cells"],
         retries=RENDER["retries"],
         gpu_memory_mb=GPU_MEMORY_MB,
         model_source=MODEL_SOURCE,

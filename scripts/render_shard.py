@@ -23,7 +23,7 @@ render.run_shard(
     params.shard,
     params.n_shards,
     json.loads(run.model_source),
-    chunks=run.chunks,
+    chunk_cells=run.chunk_cells,
     retries=run.retries,
 )
 log.info("wrote %s", snakemake.output[0])

@@ -20,7 +20,7 @@ render.run_shared(
     snakemake.output[0],
     RenderParams(**params.render),
     json.loads(run.model_source),
-    chunks=run.chunks,
+    chunk_cells=run.chunk_cells,
     retries=run.retries,
 )
 log.info("wrote %s", snakemake.output[0])

@@ -106,7 +106,7 @@ snakemake = types.SimpleNamespace(
     input=Namedlist(fromdict={"targets": args["activations"]}),
     output=[args["out"]],
     resources=types.SimpleNamespace(
-        chunks=1, retries=0, gpu_memory_mb=args["limit"] or 0, model_source='{"input_size": 96}'
+        chunk_cells=256, retries=0, gpu_memory_mb=args["limit"] or 0, model_source='{"input_size": 96}'
     ),
 )
 exec(compile(open(args["script"]).read(), args["script"], "exec"))

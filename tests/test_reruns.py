@@ -71,7 +71,7 @@ def test_render_parameter_reruns_render_and_assembly(done, config_of, key, value
 @pytest.mark.parametrize(
     "section,key,value",
     [
-        ("render", "chunks", 4),
+        ("render", "chunk_cells", 64),
         ("render", "retries", 0),
         (None, "max_image_pixels", 10**9),
         ("gpus", "jobs_per_gpu", 2),

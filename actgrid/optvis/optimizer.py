@@ -27,9 +27,10 @@ class TileOptimizer(tf.Module):
     each step's cells, a sample per photo (its ``parts``: each photo's rows), and its random
     transforms; each photo's loss has its own scale.
 
-    ``unique`` (and ``groups``) is per-cell or dense Adam. ``chunks`` > 1 computes each step's
-    batch in that many parts (one Adam step after the last, with the same random draws): less
-    memory for the same result.
+    ``unique`` (and ``groups``) is per-cell or dense Adam. ``chunk_cells``: the most cells a
+    step sends through the network at once (default: all); a larger batch is computed in even
+    parts, one after another (one Adam step after the last, with the same random draws): the
+    memory of one part for the same result.
     """
 
     def __init__(
@@ -44,7 +45,7 @@ class TileOptimizer(tf.Module):
         transforms,
         groups: RowAdam | None = None,
         train_groups: bool = False,
-        chunks: int = 1,
+        chunk_cells: int | None = None,
     ):
         super().__init__()
         self.features, self.image_f, self.size = features, image_f, size
@@ -66,8 +67,7 @@ class TileOptimizer(tf.Module):
         self.objective, self.transforms = objective, transforms
         self.train_groups = train_groups and groups is not None
         self.cells_per_step = sampler.cells_per_step
-        edges = np.linspace(0, self.cells_per_step, min(chunks, self.cells_per_step) + 1).round()
-        self.chunk_bounds = list(zip(edges[:-1].astype(int), edges[1:].astype(int)))
+        self.chunks = 1 if chunk_cells is None else -(-self.cells_per_step // chunk_cells)
 
     def images(self, idx, unique_rows=None, group_params=None):
         """RGB tiles in (0, 1) for cells ``idx``."""
@@ -82,38 +82,73 @@ class TileOptimizer(tf.Module):
         acts = self.features(self.transforms.apply(images, warps))
         return self.objective(acts, tf.gather(self.targets, idx))
 
-    def _chunk(self, idx, warps, group_params):
-        """Objectives of cells ``idx``, and the gradients of their rows and of the groups."""
+    def _chunk(self, idx, warps, group_params, weight=None):
+        """Objectives of cells ``idx``, and the gradients of their rows and of the groups;
+        ``weight``: each cell's share of the loss (default 1; 0 for a chunk's padding)."""
         rows = tf.gather(self.unique.param, idx)
+        scale = tf.gather(self.loss_scale, idx)
+        if weight is not None:
+            scale *= weight
         with tf.GradientTape() as tape:
             tape.watch(rows)
             if self.train_groups:
                 tape.watch(group_params)
             obj = self._objective(idx, self.images(idx, rows, group_params), warps)
-            loss = -tf.reduce_sum(obj * tf.gather(self.loss_scale, idx))
+            loss = -tf.reduce_sum(obj * scale)
         if self.train_groups:
             grad_rows, grad_groups = tape.gradient(loss, [rows, group_params])
         else:
-            grad_rows, grad_groups = tape.gradient(loss, rows), None
-        return obj, rows, grad_rows, grad_groups
+            grad_rows, grad_groups = tape.gradient(loss, rows), tf.zeros([])
+        return obj, grad_rows, grad_groups
+
+    def _in_sequence(self, idx, warps, group_params):
+        """``_chunk`` over the step's cells in ``chunks`` even parts, one after another (a
+        loop traced once, its parts never side by side: memory is one part's), the last one
+        padded with weightless copies of the step's last cell; each cell's objective and row
+        gradient, and the groups' gradient summed over the parts."""
+        n, count = self.cells_per_step, self.chunks
+        size = -(-n // count)
+        pad = size * count - n
+        idx = tf.concat([idx, tf.repeat(idx[-1:], pad)], 0)
+        weight = tf.constant(np.arange(size * count) < n, tf.float32)
+        if warps is not None:
+            warps = tf.concat([warps, tf.repeat(warps[-1:], pad, axis=0)], 0)
+
+        def part(i, objs, grads, grad_groups):
+            lo = i * size
+            obj, grad, grad_group = self._chunk(
+                idx[lo : lo + size],
+                None if warps is None else warps[lo : lo + size],
+                group_params,
+                weight[lo : lo + size],
+            )
+            return i + 1, objs.write(i, obj), grads.write(i, grad), grad_groups + grad_group
+
+        no_groups = tf.zeros([]) if not self.train_groups else tf.zeros_like(group_params)
+        _, objs, grads, grad_groups = tf.while_loop(
+            lambda i, *_: i < count,
+            part,
+            (
+                tf.constant(0),
+                tf.TensorArray(tf.float32, size=count),
+                tf.TensorArray(tf.float32, size=count),
+                no_groups,
+            ),
+            parallel_iterations=1,
+        )
+        return objs.concat()[:n], grads.concat()[:n], grad_groups
 
     def _step(self):
         idx, warps = self.sampler.draw(self.transforms, self.size)
         group_params = None if self.groups is None else self.groups.param
-        objs, rows, grads, grad_groups = [], [], [], 0.0
-        for lo, hi in self.chunk_bounds:  # unrolled when traced: a fixed, small number
-            obj, chunk_rows, grad, grad_group = self._chunk(
-                idx[lo:hi], None if warps is None else warps[lo:hi], group_params
-            )
-            objs.append(obj)
-            rows.append(chunk_rows)
-            grads.append(grad)
-            if self.train_groups:
-                grad_groups += grad_group
-        self.unique.descend_rows(idx, tf.concat(rows, 0), tf.concat(grads, 0))
+        if self.chunks == 1:
+            obj, grad, grad_groups = self._chunk(idx, warps, group_params)
+        else:
+            obj, grad, grad_groups = self._in_sequence(idx, warps, group_params)
+        self.unique.descend_rows(idx, tf.gather(self.unique.param, idx), grad)
         if self.train_groups:
             self.groups.descend_all(grad_groups)
-        return tf.reduce_mean(tf.concat(objs, 0))
+        return tf.reduce_mean(obj)
 
     @tf.function(reduce_retracing=True, autograph=False)  # no control flow to convert: a
     def run(self, n_steps: tf.Tensor) -> tf.Tensor:  # shorter trace (AutoGraph took seconds)

@@ -27,6 +27,7 @@ it already holds, so assembling the grid needs no network.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
@@ -311,16 +312,20 @@ def run_shard(
     label, seed = f"shard {shard + 1}/{n_shards}", _seed(p.seed, n_shards, shard + 1)
 
     def render(chunk_cells: int | None):
-        """The shard's optimizer after its steps, its trace and phase one's state."""
+        """The shard's optimizer after its steps, its trace and phase one's group images."""
         state = _phase_one(subjects, shared_path, all_targets, features, p, chunk_cells)
         opt = _shard_optimizer(subjects, all_targets, cells, state, features, p, seed, chunk_cells)
-        return opt, optimize(opt, p.phase_steps[1], label), state
+        groups = {name: s["groups"] for name, s in state.items()}
+        del state  # the cells' phase-one copies: 17 MB a photo, not held through the steps
+        gc.collect()  # nor phase one's optimizer (its traced functions hold it in cycles)
+        return opt, optimize(opt, p.phase_steps[1], label), groups
 
-    (opt, trace, state), chunk_cells = in_memory(render, chunk_cells, retries)
+    (opt, trace, groups), chunk_cells = in_memory(render, chunk_cells, retries)
+
     tiles = opt.all_images()
     if not np.all(np.isfinite(tiles)):
         raise FloatingPointError(f"{label}: tiles contain NaN/Inf")
-    results = _shard_results(opt, tiles, subjects, all_targets, references, cells, state, p)
+    results = _shard_results(opt, tiles, subjects, all_targets, references, cells, groups, p)
     parts = chunk_cells or "all"
     attrs = dict(
         params=repr(p), shard=shard, n_shards=n_shards, chunk_cells=parts, **_device_attrs()
@@ -377,10 +382,11 @@ def _shard_optimizer(
     )
 
 
-def _shard_results(opt, tiles, subjects, all_targets, references, cells, state, p: RenderParams):
+def _shard_results(opt, tiles, subjects, all_targets, references, cells, groups, p: RenderParams):
     """Each photo's part of the shard file: its cells' ``tiles`` (8-bit, as the grid shows them),
     their objective, the figures of the tiles and of the photo's own patches against the
-    targets, and for a method with groups its group images as phase one left them."""
+    targets, and for a method with groups its group images as phase one left them (``groups``:
+    each photo's ``AdamState``)."""
     import tensorflow as tf
 
     tiles = to_uint8(tiles)  # kept as the grid shows them: a quarter of the bytes
@@ -400,7 +406,7 @@ def _shard_results(opt, tiles, subjects, all_targets, references, cells, state, 
             for name, values in figures.items():
                 arrays[name + suffix] = values
         if p.method_spec.has_groups:  # frozen: as phase one left them
-            groups = state[subject.name]["groups"].param
-            arrays["group_images"] = to_uint8(spectra_to_rgb(groups, p.tile_size))
+            group_params = groups[subject.name].param
+            arrays["group_images"] = to_uint8(spectra_to_rgb(group_params, p.tile_size))
         results[subject.name] = arrays
     return results

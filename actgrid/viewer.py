@@ -287,7 +287,7 @@ def write_layer_page(activation_paths, out, names: dict, top: int, patch_size: i
     from actgrid import dictionary
 
     stats = dictionary.channel_stats(activation_paths, top, TOP_CHANNELS)
-    files.write_jpeg(out.patches, dictionary.patch_sheet(stats, patch_size), quality=90)
+    files.write_jpeg(out.patches, dictionary.patch_sheet(stats, patch_size))
     folder = Path(out.page).parent
     dataset_dir = folder.parents[2]
     data = {

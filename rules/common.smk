@@ -41,6 +41,15 @@ NMF_SEED = config["nmf"]["seed"]
 ATLAS_PER_PHOTO = None if ATLAS["samples_per_photo"] == "all" else ATLAS["samples_per_photo"]
 
 
+def render_mem_mb(wildcards):
+    """A render job's memory in MB: 2 GB, and 100 MB for each photo of its batch (its cells'
+    spectra, Adam state and tiles, at 196 cells a photo; measured peaks: 14 and 58 photos 2.35
+    and 6.01 GB, docs/speed.md); an atlas's or a dictionary's job, 4,000."""
+    if not hasattr(wildcards, "batch"):
+        return 4000
+    return 2000 + 100 * len(batch_images(wildcards))
+
+
 def named(**values):
     """A rule's params: one dict of named values, each value that is a function of the
     wildcards called with them (the scripts read ``snakemake.params.settings``)."""

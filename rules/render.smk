@@ -12,6 +12,7 @@ rule render_shared:
     threads: TF_THREADS
     resources:
         gpu=1,
+        mem_mb=render_mem_mb,
         chunk_cells=RENDER["chunk_cells"],
         retries=RENDER["retries"],
         gpu_memory_mb=GPU_MEMORY_MB,
@@ -39,6 +40,7 @@ rule render_shard:
     threads: TF_THREADS
     resources:
         gpu=1,
+        mem_mb=render_mem_mb,
         chunk_cells=RENDER["chunk_cells"],
         retries=RENDER["retries"],
         gpu_memory_mb=GPU_MEMORY_MB,

@@ -235,3 +235,23 @@ def test_concurrent_render_jobs_hold_distinct_gpu_slots(tmp_path):
     assert max(running) == 2  # concurrent, but never more jobs than the two slots
     reused = [r for r in records if r["slot"] == killed["slot"] and r["start"] > killed["time"]]
     assert reused, f"slot {killed['slot']} was not taken again after its job was killed"
+
+
+def test_render_jobs_ask_for_memory_by_their_batch(tmp_path):
+    """A render job's mem_mb (SLURM's --mem) grows with its batch's photos: a dry run."""
+    import re
+
+    from workflow_helpers import changed, make_workdir, snakemake, write_config
+
+    workdir = make_workdir(tmp_path / "wf", images=("chelsea", "coffee", "astronaut"))
+
+    def render_memory(config) -> list[int]:
+        write_config(workdir, config)
+        plan = snakemake(workdir, "-n").split("\nrule ")
+        jobs = [job for job in plan if job.startswith(("render_shard:", "render_shared:"))]
+        return sorted(int(re.search(r"\bmem_mb=(\d+)", job).group(1)) for job in jobs)
+
+    one_batch = changed("render", "images_per_job", 8)
+    assert render_memory(one_batch) == [2300] * 3  # 3 photos: a shared job and 2 shards
+    a_photo_each = render_memory(changed("render", "images_per_job", 1))
+    assert a_photo_each == [2100] * 9

@@ -123,6 +123,10 @@ def test_dense_adam_steps_every_row_as_lucids_adam_does():
     assert np.abs(rows.param.numpy()[1]).min() > 0.2  # sampled once, kept moving
     assert not rows.param.numpy()[2].any()  # never sampled: no momentum
     np.testing.assert_array_equal(rows.t.numpy(), [3, 3, 3])
+    uneven = AdamState.start(np.zeros((2, 2), np.float32))
+    uneven.t[:] = [0, 7]
+    with pytest.raises(ValueError, match="one step count for all rows"):
+        RowAdam(tf.Variable(uneven.param), uneven, lr=0.1, dense=True)
 
 
 def test_adam_state_concatenates_and_splits_back():

@@ -26,10 +26,21 @@ def targets(input_size: int = 224, image: str = "chelsea") -> tuple[np.ndarray, 
     return acts.reshape(-1, acts.shape[-1]), features
 
 
-def optimizer(features, cells: np.ndarray, method: str, batch=BATCH, seed: int = 0, **options):
+def optimizer(
+    features,
+    cells: np.ndarray,
+    method: str,
+    batch=BATCH,
+    seed: int = 0,
+    photos: int = 1,
+    chunk_cells: int | None = None,
+    **options,
+):
     """The workflow's optimizer (``render.grid_optimizer``) at config.yaml's render settings,
     for ``method`` (shared: NMF groups trained jointly, as in phase one; naive: alone, ``batch``
-    cells a step); ``options``: ``adam``, ``transforms``, ... instead of config.yaml's."""
+    cells a step of each photo); ``photos``: copies of ``cells``, each with its own tiles and
+    groups, as a render job's batch, in parts of ``chunk_cells``; ``options``: ``adam``,
+    ``transforms``, ... instead of config.yaml's."""
     import yaml
 
     from actgrid import render
@@ -44,13 +55,23 @@ def optimizer(features, cells: np.ndarray, method: str, batch=BATCH, seed: int =
     settings.update(tile_size=TILE, batch_size=batch, **options)
     p = RenderParams.from_config(settings, "shared" if grouped else "naive_sampled")
     rng = np.random.default_rng(seed)
-    unique = AdamState.start(init_spectra(rng, len(cells), TILE))
+    unique = AdamState.start(init_spectra(rng, len(cells) * photos, TILE))
     shared = {}
     if grouped:
         weights = factorize(cells, GROUPS)[0]
-        groups = AdamState.start(init_spectra(rng, GROUPS, TILE))
-        shared = dict(group_weights=weights, groups=groups, train_groups=True)
-    return render.grid_optimizer(p, features, cells, unique, seed, **shared)
+        groups = AdamState.start(init_spectra(rng, GROUPS * photos, TILE))
+        group_weights = render._block_diagonal([weights] * photos)
+        shared = dict(group_weights=group_weights, groups=groups, train_groups=True)
+    return render.grid_optimizer(
+        p,
+        features,
+        np.concatenate([cells] * photos),
+        unique,
+        seed,
+        cells_per_image=[len(cells)] * photos,
+        chunk_cells=chunk_cells,
+        **shared,
+    )
 
 
 def cell_steps_per_second(run, batch: int, steps: int = 16, repeats: int = 5) -> float:

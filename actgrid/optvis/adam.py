@@ -66,7 +66,8 @@ class RowAdam(tf.Module):
         ``tf.train.AdamOptimizer`` steps (a third of the time of the step written out, and
         no temporaries the size of the variable)."""
         self.t.assign_add(tf.ones_like(self.t))
-        t = self.t[0]  # one count for all rows (checked at the start)
+        t = self.t[0]  # one count for all rows: dense Adam's (checked at the start) and the
+        # group images' (they always step together)
         tf.raw_ops.ResourceApplyAdam(
             var=self.param.handle,
             m=self.m.handle,

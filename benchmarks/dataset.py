@@ -7,9 +7,10 @@ Builds a dataset of ``--images`` photos derived from the three shipped ones (fli
 (``snakemake --cores 2`` in a fresh copy, default config otherwise) and prints:
 
 - images per hour: photos / wall time of the whole run (extract to index page, atlas included);
-- the loops' share of that wall time (every render job, grids' and atlas's, holds all cores
-  while it runs, so the loops' times add up), and the rest a photo: the fixed cost outside the
-  loops (imports, model builds, tracing, extraction, NMF, figures, assembly, the atlas);
+- the loops' share of that wall time (each render job's loop, grids' and atlas's, counted by
+  the share of the cores it holds: a one-thread job's on 2 cores, half its time), and the rest
+  a photo: the fixed cost outside the loops (imports, model builds, tracing, extraction, NMF,
+  figures, assembly, the atlas);
 - per render job its time outside its loop, the results' bytes a photo (atlas included), and
   per rule its jobs and job seconds a photo.
 
@@ -61,7 +62,8 @@ if ".snakemake/scripts/" in (sys.argv[0] if sys.argv else ""):
         smk = getattr(sys.modules.get("__main__"), "snakemake", None)
         with open(os.environ["ACTGRID_BENCH_PROCS"], "a") as f:
             f.write(json.dumps({"script": sys.argv[0], "start": _start, "end": time.time(),
-                                "log": list(smk.log) if smk else []}) + "\\n")
+                                "log": list(smk.log) if smk else [],
+                                "threads": smk.threads if smk else 1}) + "\\n")
     atexit.register(_record)
 """
 
@@ -146,6 +148,7 @@ def loop_figures(record: dict, workdir: Path) -> dict | None:
         "wall": record["end"] - record["start"],
         "fixed": record["end"] - record["start"] - loop,
         "loop": loop,
+        "threads": record.get("threads"),  # None: runs of before 2026-12-06, all cores
     }
 
 
@@ -166,7 +169,7 @@ def run(workdir: Path, cores: int) -> None:
     (workdir / "wall.txt").write_text(f"{time.perf_counter() - start:.3f}\n")
 
 
-def summary(workdir: Path) -> str:
+def summary(workdir: Path, cores: int) -> str:
     """Figures of a finished run in ``workdir``: throughput, the loops' share of the whole
     run's wall time, the fixed cost a photo (wall time outside the loops) and each rule's jobs
     and job seconds a photo."""
@@ -184,7 +187,9 @@ def summary(workdir: Path) -> str:
         for fig in (loop_figures(rec, workdir) for rec in recs)
         if fig
     ]
-    loop = sum(r["loop"] for r in render)
+    # a loop's share of the machine: its job's cores of all (two 1-thread jobs side by side on
+    # 2 cores each hold half of it), so the loops' times add up to wall time at most
+    loop = sum(r["loop"] * min(r["threads"] or cores, cores) / cores for r in render)
     fixed = statistics.mean(r["fixed"] for r in render)
     per_rule = {
         rule: f"{len(recs)} jobs, {sum(r['end'] - r['start'] for r in recs) / photos:.2f} s/photo"
@@ -213,7 +218,7 @@ def main() -> None:
     for steps in args.steps:
         workdir = workflow_copy(base / f"steps{steps}", args.images, steps)
         run(workdir, args.cores)
-        print(f"steps {steps:5d}: {summary(workdir)}", flush=True)
+        print(f"steps {steps:5d}: {summary(workdir, args.cores)}", flush=True)
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
 

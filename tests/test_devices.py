@@ -237,21 +237,25 @@ def test_concurrent_render_jobs_hold_distinct_gpu_slots(tmp_path):
     assert reused, f"slot {killed['slot']} was not taken again after its job was killed"
 
 
-def test_render_jobs_ask_for_memory_by_their_batch(tmp_path):
-    """A render job's mem_mb (SLURM's --mem) grows with its batch's photos: a dry run."""
+def test_render_jobs_ask_for_memory_by_their_batch_and_threads_by_the_run(tmp_path):
+    """A render job's mem_mb (SLURM's --mem) grows with its batch's photos, and it takes one
+    thread where a run has as many batches as cores: a dry run."""
     import re
 
     from workflow_helpers import changed, make_workdir, snakemake, write_config
 
     workdir = make_workdir(tmp_path / "wf", images=("chelsea", "coffee", "astronaut"))
 
-    def render_memory(config) -> list[int]:
+    def render_jobs(config) -> list[tuple[int, int]]:
+        """Each render job's (mem_mb, threads), from a dry run on 2 cores."""
         write_config(workdir, config)
         plan = snakemake(workdir, "-n").split("\nrule ")
         jobs = [job for job in plan if job.startswith(("render_shard:", "render_shared:"))]
-        return sorted(int(re.search(r"\bmem_mb=(\d+)", job).group(1)) for job in jobs)
+        threads = [re.search(r"\bthreads: (\d+)", job) for job in jobs]  # none shown: 1
+        memory = [int(re.search(r"\bmem_mb=(\d+)", job).group(1)) for job in jobs]
+        return sorted(zip(memory, [int(t.group(1)) if t else 1 for t in threads]))
 
     one_batch = changed("render", "images_per_job", 8)
-    assert render_memory(one_batch) == [2300] * 3  # 3 photos: a shared job and 2 shards
-    a_photo_each = render_memory(changed("render", "images_per_job", 1))
-    assert a_photo_each == [2100] * 9
+    assert render_jobs(one_batch) == [(2300, 2)] * 3  # 3 photos: a shared job and 2 shards
+    # 3 batches on 2 cores: one thread a job, two jobs side by side
+    assert render_jobs(changed("render", "images_per_job", 1)) == [(2100, 1)] * 9

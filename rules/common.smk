@@ -44,9 +44,11 @@ def render_threads():
     """A render job's threads: ``TF_THREADS`` while a run's grid batches are fewer than its
     cores, else 1. Two one-thread jobs side by side on 2 cores step 1.2× as fast as one job of
     two threads, and each one's start and figures (one thread) overlap the other's loop: 500
-    photos at 8 steps took 16 % less wall time (docs/speed.md)."""
+    photos at 8 steps took 16 % less wall time (docs/speed.md). Cluster jobs, and runs with
+    no --cores (``workflow.cores`` raises then), keep ``TF_THREADS``."""
+    cores = workflow._cores if workflow.local_exec else None
     batches = sum(len(PLAN.batches[name]) for name in PLAN.grid_datasets)
-    return TF_THREADS if batches < (workflow.cores or TF_THREADS) else 1
+    return 1 if cores and batches >= cores else TF_THREADS
 
 
 def render_mem_mb(wildcards):

@@ -45,8 +45,8 @@ def render_threads():
     cores, else 1. Two one-thread jobs side by side on 2 cores step 1.2× as fast as one job of
     two threads, and each one's start and figures (one thread) overlap the other's loop: 500
     photos at 8 steps took 16 % less wall time (docs/speed.md). Cluster jobs, and runs with
-    no --cores (``workflow.cores`` raises then), keep ``TF_THREADS``."""
-    cores = workflow._cores if workflow.local_exec else None
+    no --cores, keep ``TF_THREADS``."""
+    cores = workflow.resource_settings.cores if workflow.local_exec else None
     batches = sum(len(PLAN.batches[name]) for name in PLAN.grid_datasets)
     return 1 if cores and batches >= cores else TF_THREADS
 

@@ -32,12 +32,7 @@ use rule render_shard as dictionary_render_shard with:
         paths.log_file(paths.shards_dir(DICTIONARY_RENDER_DIR), "shard", "{i}"),
     benchmark:
         paths.benchmark_file(paths.shards_dir(DICTIONARY_RENDER_DIR), "shard", "{i}")
-    resources:
-        gpu=1,
-        chunk_cells=RENDER["chunk_cells"],
-        retries=RENDER["retries"],
-        gpu_memory_mb=GPU_MEMORY_MB,
-        model_source=MODEL_SOURCE,
+    threads: TF_THREADS
     params:
         settings=named(
             render=lambda w: RenderParams.from_tag(w.render, "naive").as_dict(),

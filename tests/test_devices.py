@@ -246,11 +246,11 @@ def test_render_jobs_ask_for_memory_by_their_batch_and_threads_by_the_run(tmp_pa
 
     workdir = make_workdir(tmp_path / "wf", images=("chelsea", "coffee", "astronaut"))
 
-    def render_jobs(config) -> list[tuple[int, int]]:
-        """Each render job's (mem_mb, threads), from a dry run on 2 cores."""
+    def render_jobs(config, rules=("render_shard", "render_shared")) -> list[tuple[int, int]]:
+        """Each job's (mem_mb, threads) of ``rules``, from a dry run on 2 cores."""
         write_config(workdir, config)
         plan = snakemake(workdir, "-n").split("\nrule ")
-        jobs = [job for job in plan if job.startswith(("render_shard:", "render_shared:"))]
+        jobs = [job for job in plan if job.startswith(tuple(f"{rule}:" for rule in rules))]
         threads = [re.search(r"\bthreads: (\d+)", job) for job in jobs]  # none shown: 1
         memory = [int(re.search(r"\bmem_mb=(\d+)", job).group(1)) for job in jobs]
         return sorted(zip(memory, [int(t.group(1)) if t else 1 for t in threads]))
@@ -258,4 +258,9 @@ def test_render_jobs_ask_for_memory_by_their_batch_and_threads_by_the_run(tmp_pa
     one_batch = changed("render", "images_per_job", 8)
     assert render_jobs(one_batch) == [(2300, 2)] * 3  # 3 photos: a shared job and 2 shards
     # 3 batches on 2 cores: one thread a job, two jobs side by side
-    assert render_jobs(changed("render", "images_per_job", 1)) == [(2100, 1)] * 9
+    three_batches = changed("render", "images_per_job", 1)
+    assert render_jobs(three_batches) == [(2100, 1)] * 9
+    # the atlas's and the dictionary's jobs, one a layer and run last, keep both threads
+    three_batches.update(atlas={"enabled": True}, dictionary={"enabled": True})
+    others = ("atlas_render_shard", "atlas_render_shared", "dictionary_render_shard")
+    assert render_jobs(three_batches, others) == [(4000, 2)] * 4

@@ -133,7 +133,6 @@ use rule render_shared as atlas_render_shared with:
         paths.log_file(ATLAS_RENDER_DIR, "shared"),
     benchmark:
         paths.benchmark_file(ATLAS_RENDER_DIR, "shared")
-    threads: TF_THREADS
     params:
         settings=named(
             render=render_params,
@@ -150,7 +149,6 @@ use rule render_shard as atlas_render_shard with:
         paths.log_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}"),
     benchmark:
         paths.benchmark_file(paths.shards_dir(ATLAS_RENDER_DIR), "shard", "{i}")
-    threads: TF_THREADS
     params:
         settings=named(
             render=render_params,

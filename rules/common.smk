@@ -40,14 +40,16 @@ NMF_SEED = config["nmf"]["seed"]
 ATLAS_PER_PHOTO = None if ATLAS["samples_per_photo"] == "all" else ATLAS["samples_per_photo"]
 
 
-def render_threads():
-    """A render job's threads: ``TF_THREADS`` while a run's grid batches are fewer than its
-    cores, else 1. Two one-thread jobs side by side on 2 cores step 1.2× as fast as one job of
-    two threads, and each one's start and figures (one thread) overlap the other's loop: 500
-    photos at 8 steps took 16 % less wall time (docs/speed.md). Cluster jobs, and runs with
-    no --cores, keep ``TF_THREADS``, and so do an atlas's and a dictionary's render jobs
-    (rules/atlas.smk, rules/dictionary.smk): one a layer, they wait for the whole dataset and
-    often run last and alone (500 photos: the atlas's, 93 s on one thread, a core idle)."""
+def render_threads(wildcards):
+    """A render job's threads: a batch's, ``TF_THREADS`` while a run's grid batches are fewer
+    than its cores, else 1. Two one-thread jobs side by side on 2 cores step 1.2× as fast as
+    one job of two threads, and each one's start and figures (one thread) overlap the other's
+    loop: 500 photos at 8 steps took 16 % less wall time (docs/speed.md). Cluster jobs, runs
+    with no --cores, and an atlas's or a dictionary's job (no batch: one a layer, it waits for
+    the whole dataset and often runs last and alone; 500 photos: the atlas's, 93 s on one
+    thread, a core idle) keep ``TF_THREADS``."""
+    if not hasattr(wildcards, "batch"):
+        return TF_THREADS
     cores = workflow.resource_settings.cores if workflow.local_exec else None
     batches = sum(len(PLAN.batches[name]) for name in PLAN.grid_datasets)
     return 1 if cores and batches >= cores else TF_THREADS

@@ -32,7 +32,6 @@ use rule render_shard as dictionary_render_shard with:
         paths.log_file(paths.shards_dir(DICTIONARY_RENDER_DIR), "shard", "{i}"),
     benchmark:
         paths.benchmark_file(paths.shards_dir(DICTIONARY_RENDER_DIR), "shard", "{i}")
-    threads: TF_THREADS
     params:
         settings=named(
             render=lambda w: RenderParams.from_tag(w.render, "naive").as_dict(),

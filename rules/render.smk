@@ -9,7 +9,7 @@ rule render_shared:
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
-    threads: render_threads()
+    threads: render_threads
     resources:
         gpu=1,
         mem_mb=render_mem_mb,
@@ -37,7 +37,7 @@ rule render_shard:
     retries: RENDER["retries"]
     conda:
         "../envs/actgrid-cuda.yaml"
-    threads: render_threads()
+    threads: render_threads
     resources:
         gpu=1,
         mem_mb=render_mem_mb,
